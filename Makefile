@@ -1,0 +1,45 @@
+# hubshare: `make help` lists the targets. Everything runs in a local virtual environment (.venv)
+# created from pyproject.toml on first use, so a machine needs only Python 3.11+ and make.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+export HF_HUB_DISABLE_TELEMETRY := 1
+export MPLBACKEND := Agg
+
+.DEFAULT_GOAL := help
+.PHONY: help setup test report lab bench sample clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hubshare needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name 'Python 3 (hubshare)' > /dev/null
+	@touch $@
+
+setup: $(STAMP)  ## create .venv and install hubshare with its test tools
+
+test: $(STAMP)  ## run the whole test suite, notebooks included (nbval)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest
+
+report: $(STAMP)  ## execute every notebook on the shipped data; write figures/ and reports/
+	HF_HUB_OFFLINE=1 $(PY) -m hubshare.report
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(PY) -m pip install --quiet --disable-pip-version-check 'jupyterlab>=4.5'
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)  ## benchmarks against DuckDB on synthetic Hubs (see benchmarks/README.md)
+	$(PY) benchmarks/run.py
+
+sample: $(STAMP)  ## rebuild the trending-sample snapshot from data/raw/
+	$(PY) -c 'from hubshare import sources; print(sources.build_trending_sample())'
+
+clean:  ## remove .venv, reports and caches (figures/ and data/ are kept)
+	rm -rf $(VENV) reports .pytest_cache benchmarks/.cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,21 @@
+"""hubshare: who gets the downloads of open models on the Hugging Face Hub.
+
+Public API (see README.md):
+
+- ``snapshot.load``, ``snapshot.save``, ``snapshot.validate``: the snapshot format.
+- ``families.classify``, ``families.classify_ids``: family, organisation, party and lineage.
+- ``metrics.Definition``, ``metrics.PRESETS``, ``metrics.shares``, ``metrics.interval_downloads``.
+- ``published.load``: the published figures.
+- ``claims.evaluate``: the claims registry and verdicts.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("hubshare")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
+
+from .errors import DefinitionError, HubshareError, RefreshError, ReferenceDataError, SnapshotError  # noqa: E402
+
+__all__ = ["HubshareError", "SnapshotError", "ReferenceDataError", "DefinitionError", "RefreshError", "__version__"]

@@ -1,0 +1,493 @@
+"""The claims registry: what was said, what the published figures say, and a verdict.
+
+Each claim is checked against ``data/published/figures.csv``. A claim has one *check* per universe
+the published figures allow (for example "ATOM tracked models" or "all Hub downloads"); each
+check computes its arithmetic from the table and says whether the claim holds there. The verdict:
+
+- ``holds``: every check that can be computed holds;
+- ``holds-narrowly``: some hold and some do not (the ones that hold are named);
+- ``does-not-hold``: none holds;
+- ``not-measurable``: no check can be computed from the figures;
+
+qualified ``secondary-only`` when the checks that support the verdict rest on secondary sources
+alone. Given a snapshot, each claim is also measured on it, under a named Definition.
+
+>>> results = evaluate()                       # doctest: +SKIP
+>>> [(r.claim.id, r.verdict) for r in results]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import pandas as pd
+
+from . import fmt, metrics, published
+from .errors import DefinitionError
+from .metrics import Definition
+from .snapshot import Snapshot
+
+VERDICTS = ("holds", "holds-narrowly", "does-not-hold", "not-measurable")
+NEARLY = 0.9
+"""The reading of "nearly X": at least 90% of X and less than X."""
+
+
+@dataclass
+class Check:
+    """The claim under one universe the published figures allow."""
+
+    universe: str
+    arithmetic: str
+    holds: bool | None
+    figures: list[str]
+    value: float | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "figures": self.figures, "note": self.note}
+
+
+@dataclass
+class Measurement:
+    """The claim measured on a snapshot under one Definition."""
+
+    text: str
+    value: float | None
+    unit: str
+    definition: Definition | None
+    snapshot_label: str
+    snapshot_date: str
+    holds: bool | None
+    note: str = ""
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "value": self.value,
+            "unit": self.unit,
+            "holds": self.holds,
+            "definition": self.definition.to_dict() if self.definition else None,
+            "snapshot": {"label": self.snapshot_label, "date": self.snapshot_date},
+            "note": self.note,
+            "alternatives": self.alternatives,
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One public claim: its id, a short statement, the article's words and how to check it."""
+
+    id: str
+    statement: str
+    words: str
+    figures: tuple[str, ...]
+    check: Callable[[pd.DataFrame], tuple[list[Check], list[str]]]
+    measure: Callable[[Snapshot], Measurement]
+
+
+@dataclass
+class Result:
+    claim: Claim
+    checks: list[Check]
+    consistency: list[str]
+    verdict: str
+    holds_under: list[str]
+    secondary_only: bool
+    sources: list[dict[str, str]]
+    measured: Measurement | None = None
+
+    @property
+    def verdict_text(self) -> str:
+        """The verdict with its qualifier, e.g. ``'holds-narrowly, secondary-only'``."""
+        return f"{self.verdict}, secondary-only" if self.secondary_only else self.verdict
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.claim.id,
+            "statement": self.claim.statement,
+            "words": self.claim.words,
+            "verdict": self.verdict,
+            "qualifiers": ["secondary-only"] if self.secondary_only else [],
+            "holds_under": self.holds_under,
+            "published": {"checks": [c.to_dict() for c in self.checks], "consistency": self.consistency},
+            "measured": self.measured.to_dict() if self.measured else None,
+            "definition": self.measured.definition.label if self.measured and self.measured.definition else None,
+            "sources": self.sources,
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _n(figs: pd.DataFrame, fig_id: str) -> float:
+    return float(figs.loc[fig_id, "number"])
+
+
+def _secondary(figs: pd.DataFrame, ids: list[str]) -> bool:
+    return all(figs.loc[i, "kind"] == "secondary" for i in ids)
+
+
+def _month_span(start: str, end: str) -> tuple[float, float]:
+    """Shortest and longest span in months between two as-of dates of day or month precision."""
+
+    def bounds(s: str) -> tuple[date, date]:
+        parts = [int(p) for p in s.split("-")]
+        if len(parts) == 3:
+            d = date(*parts)
+            return d, d
+        first = date(parts[0], parts[1], 1)
+        nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return first, date.fromordinal(nxt.toordinal() - 1)
+
+    s0, s1 = bounds(start)
+    e0, e1 = bounds(end)
+    days_per_month = 365.25 / 12
+    return max((e0 - s1).days, 1) / days_per_month, (e1 - s0).days / days_per_month
+
+
+def _safe_shares(snap: Snapshot, d: Definition) -> metrics.ShareTable | None:
+    try:
+        return metrics.shares(snap, d)
+    except DefinitionError:
+        return None
+
+
+def _sample_note(snap: Snapshot) -> str:
+    if snap.is_sample:
+        return "This snapshot is a sample, not a census: totals are those of the sample's repos only."
+    return ""
+
+
+def _unmeasurable(snap: Snapshot, d: Definition, what: str) -> Measurement:
+    return Measurement(
+        text=f"not measurable on {snap.label}: {what}",
+        value=None,
+        unit="",
+        definition=d,
+        snapshot_label=snap.label,
+        snapshot_date=snap.date,
+        holds=None,
+        note=_sample_note(snap),
+    )
+
+
+# --------------------------------------------------------------------------- C1
+
+
+def _check_c1(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(figs, "atom-qwen-cum-2026-03")
+    ali = _n(figs, "alibaba-qwen-cum-1b")
+    checks = [
+        Check(
+            universe="ATOM tracked models (first-party open LLMs), March 2026",
+            arithmetic=f"{fmt.millions(q)} = {q / 10:.1f}% of 1 billion; 'nearly' = {NEARLY:.0%} to 100%",
+            holds=NEARLY * 1000 <= q < 1000,
+            figures=["atom-qwen-cum-2026-03"],
+            value=q,
+        ),
+        Check(
+            universe="Alibaba's count, scope unstated (wider than the tracked list), February 2026",
+            arithmetic=f"more than {fmt.millions(ali)}" + (": already at 1 billion or past it, not 'nearly'" if ali >= 1000 else ""),
+            holds=(NEARLY * 1000 <= ali < 1000) if figs.loc["alibaba-qwen-cum-1b", "bound"] == "exact" else (False if ali >= 1000 else None),
+            figures=["alibaba-qwen-cum-1b"],
+            value=ali,
+            note="a lower bound one month before the ATOM figure, so its scope must be wider",
+        ),
+    ]
+    jan = figs.loc["xinhua-qwen-cum-2026-01"]
+    mar = figs.loc["atom-qwen-cum-2026-03"]
+    lo, hi = _month_span(jan["as_of"], mar["as_of"])
+    grew = q - _n(figs, "xinhua-qwen-cum-2026-01")
+    consistency = [
+        f"{fmt.millions(jan['number'])} ({jan['as_of']}) → {fmt.millions(q)} ({mar['as_of']}): +{fmt.millions(grew)} "
+        f"in {lo:.1f} to {hi:.1f} months, {fmt.millions(round(grew / hi, 1))} to {fmt.millions(round(grew / lo, 1))} a month",
+        f"'more than {fmt.millions(ali)}' ({figs.loc['alibaba-qwen-cum-1b', 'as_of']}) exceeds the later "
+        f"{fmt.millions(q)} ({mar['as_of']}): the two counts cannot share a scope",
+    ]
+    return checks, consistency
+
+
+def _measure_c1(snap: Snapshot) -> Measurement:
+    d = metrics.PRESETS["all-uploader-alltime"]
+    t = _safe_shares(snap, d)
+    if t is None:
+        return _unmeasurable(snap, d, "the snapshot has no all-time download counts")
+    q = t.downloads_of("Qwen")
+    alt = _safe_shares(snap, metrics.PRESETS["all-lineage-alltime"])
+    return Measurement(
+        text=f"Qwen's first-party repos: {fmt.count(q)} all-time downloads",
+        value=float(q),
+        unit="downloads",
+        definition=d,
+        snapshot_label=snap.label,
+        snapshot_date=snap.date,
+        holds=NEARLY * 1e9 <= q < 1e9,
+        note=_sample_note(snap),
+        alternatives=[{"definition": alt.definition.key, "value": alt.downloads_of("Qwen")}] if alt else [],
+    )
+
+
+# --------------------------------------------------------------------------- C2
+
+
+def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(figs, "atom-qwen-cum-2026-03")
+    cn, us = _n(figs, "atom-china-cum-2026-03"), _n(figs, "atom-us-cum-2026-03")
+    total_jan = _n(figs, "atom-tracked-total-2026-01")
+    denom = max(cn + us, total_jan)
+    eoi_cn = _n(figs, "eoi-china-share")
+    hf_cn = _n(figs, "hf-spring-2026-china")
+    checks = [
+        Check(
+            universe="ATOM tracked models of China- and US-based organisations only, March 2026",
+            arithmetic=f"{fmt.millions(q)} / ({fmt.millions(cn)} + {fmt.millions(us)}) = {100 * q / (cn + us):.1f}%",
+            holds=q / (cn + us) > 0.5,
+            figures=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03"],
+            value=100 * q / (cn + us),
+            note="leaves out organisations outside China and the US, so it overstates the share of all tracked downloads",
+        ),
+        Check(
+            universe="ATOM tracked models, all organisations, March 2026",
+            arithmetic=(
+                f"at most {fmt.millions(q)} / max({fmt.millions(cn + us)}, ~{fmt.millions(total_jan)}) = {100 * q / denom:.1f}% "
+                "(the total of all tracked downloads is at least China + US, and at least the January total)"
+            ),
+            holds=q / denom > 0.5,
+            figures=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03", "atom-tracked-total-2026-01"],
+            value=100 * q / denom,
+            note="the January total is approximate ('~2 billion')",
+        ),
+        Check(
+            universe="all Hub downloads, August 2024 to August 2025 (Economies of Open Intelligence)",
+            arithmetic=f"Qwen ≤ China-based developers' {eoi_cn:g}% {'>' if eoi_cn > 50 else '≤'} 50%",
+            holds=eoi_cn > 50,
+            figures=["eoi-china-share"],
+            value=eoi_cn,
+            note="an upper bound: Qwen is one of the China-based developers",
+        ),
+        Check(
+            universe="all Hub downloads, year to March 2026 (Hugging Face blog)",
+            arithmetic=f"Qwen ≤ China's {hf_cn:g}% {'>' if hf_cn > 50 else '≤'} 50%",
+            holds=hf_cn > 50,
+            figures=["hf-spring-2026-china"],
+            value=hf_cn,
+            note="an upper bound: Qwen is part of China's share",
+        ),
+    ]
+    return checks, []
+
+
+def _measure_c2(snap: Snapshot) -> Measurement:
+    main = metrics.PRESETS["llm-uploader-30d"]
+    alternatives = []
+    for d in metrics.grid():
+        t = _safe_shares(snap, d)
+        if t is not None:
+            alternatives.append({"definition": d.key, "label": d.label, "share": round(t.share_of("Qwen"), 4)})
+    t = _safe_shares(snap, main)
+    if t is None:
+        return _unmeasurable(snap, main, "the snapshot has no 30-day download counts")
+    s = t.share_of("Qwen")
+    return Measurement(
+        text=f"Qwen's share: {fmt.percent(s)} of {fmt.count(t.total)} downloads",
+        value=round(100 * s, 2),
+        unit="percent",
+        definition=main,
+        snapshot_label=snap.label,
+        snapshot_date=snap.date,
+        holds=s > 0.5,
+        note=" ".join(filter(None, ["Closest to the ATOM universe: first-party repos of language models.", _sample_note(snap)])),
+        alternatives=alternatives,
+    )
+
+
+# --------------------------------------------------------------------------- C3
+
+
+def _check_c3(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    m = _n(figs, "atom-qwen-month-2026-02")
+    checks = [
+        Check(
+            universe="ATOM tracked models, calendar month February 2026",
+            arithmetic=f"{fmt.millions(m)} rounds down to 153M",
+            holds=math.floor(m) == 153,
+            figures=["atom-qwen-month-2026-02"],
+            value=m,
+        )
+    ]
+    jan, mar = figs.loc["xinhua-qwen-cum-2026-01"], figs.loc["atom-qwen-cum-2026-03"]
+    lo, hi = _month_span(jan["as_of"], mar["as_of"])
+    grew = mar["number"] - jan["number"]
+    consistency = [
+        f"the cumulative counts {fmt.millions(jan['number'])} ({jan['as_of']}) and {fmt.millions(mar['number'])} "
+        f"({mar['as_of']}) imply {fmt.millions(round(grew / hi, 1))} to {fmt.millions(round(grew / lo, 1))} a month; "
+        f"{fmt.millions(m)} is {'inside' if grew / hi <= m <= grew / lo else 'outside'} that range "
+        "(they come from different sources and scopes)",
+    ]
+    return checks, consistency
+
+
+def _measure_c3(snap: Snapshot) -> Measurement:
+    d = metrics.PRESETS["all-uploader-30d"]
+    t = _safe_shares(snap, d)
+    if t is None:
+        return _unmeasurable(snap, d, "the snapshot has no 30-day download counts")
+    q = t.downloads_of("Qwen")
+    return Measurement(
+        text=f"Qwen's first-party repos: {fmt.count(q)} downloads in the 30 days to {snap.date}",
+        value=float(q),
+        unit="downloads",
+        definition=d,
+        snapshot_label=snap.label,
+        snapshot_date=snap.date,
+        holds=None,
+        note=" ".join(
+            filter(
+                None,
+                [
+                    "A rolling 30-day count is not a calendar month: a month needs the all-time counters of two "
+                    "snapshots, one at each end (hubshare diff).",
+                    _sample_note(snap),
+                ],
+            )
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- C4
+
+
+def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(figs, "atom-qwen-month-2026-02")
+    n8 = _n(figs, "atom-next8-month-2026-02")
+    dec = figs.loc["xinhua-qwen-dec-2025"]
+    checks = [
+        Check(
+            universe="ATOM tracked models, calendar month February 2026",
+            arithmetic=f"Llama + DeepSeek ≤ next eight combined {fmt.millions(n8)} < Qwen {fmt.millions(q)}",
+            holds=q > n8,
+            figures=["atom-qwen-month-2026-02", "atom-next8-month-2026-02"],
+            value=q / n8,
+            note="holds whether or not Meta and DeepSeek are among the next eight: if one is not, it is smaller than each of them",
+        ),
+        Check(
+            universe="Qwen team via Xinhua, December 2025",
+            arithmetic=f"Qwen '{dec['value']}' (Meta and DeepSeek among them)",
+            holds=dec["value"].startswith("more than"),
+            figures=["xinhua-qwen-dec-2025"],
+            note="a different month",
+        ),
+    ]
+    return checks, []
+
+
+def _measure_c4(snap: Snapshot) -> Measurement:
+    d = metrics.PRESETS["all-uploader-30d"]
+    t = _safe_shares(snap, d)
+    if t is None:
+        return _unmeasurable(snap, d, "the snapshot has no 30-day download counts")
+    q, ll, ds = t.downloads_of("Qwen"), t.downloads_of("Llama"), t.downloads_of("DeepSeek")
+    alt = _safe_shares(snap, metrics.PRESETS["all-lineage-30d"])
+    alternatives = []
+    if alt is not None:
+        aq, al, ad = alt.downloads_of("Qwen"), alt.downloads_of("Llama"), alt.downloads_of("DeepSeek")
+        alternatives.append({"definition": alt.definition.key, "qwen": aq, "llama_plus_deepseek": al + ad, "holds": aq > al + ad})
+    return Measurement(
+        text=f"Qwen {fmt.count(q)} vs Llama {fmt.count(ll)} + DeepSeek {fmt.count(ds)} = {fmt.count(ll + ds)}",
+        value=float(q) / (ll + ds) if ll + ds else None,
+        unit="ratio",
+        definition=d,
+        snapshot_label=snap.label,
+        snapshot_date=snap.date,
+        holds=q > ll + ds,
+        note=" ".join(filter(None, ["A 30-day window, not the calendar month of the claim.", _sample_note(snap)])),
+        alternatives=alternatives,
+    )
+
+
+# --------------------------------------------------------------------------- registry
+
+REGISTRY: tuple[Claim, ...] = (
+    Claim("C1", "Qwen has nearly 1 billion cumulative downloads", "nearly 1 billion cumulative downloads",
+          ("atom-qwen-cum-2026-03", "alibaba-qwen-cum-1b", "xinhua-qwen-cum-2026-01"), _check_c1, _measure_c1),
+    Claim("C2", "Qwen has over 50% of global open-source model downloads", "over 50% of global open-source model downloads",
+          ("atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03", "atom-tracked-total-2026-01",
+           "eoi-china-share", "hf-spring-2026-china"), _check_c2, _measure_c2),
+    Claim("C3", "Qwen had 153 million downloads in a single month", "153 million downloads in a single month",
+          ("atom-qwen-month-2026-02", "xinhua-qwen-cum-2026-01", "atom-qwen-cum-2026-03"), _check_c3, _measure_c3),
+    Claim("C4", "In that month Qwen had more downloads than Meta's Llama and DeepSeek combined",
+          "more than Meta Llama and DeepSeek combined",
+          ("atom-qwen-month-2026-02", "atom-next8-month-2026-02", "xinhua-qwen-dec-2025"), _check_c4, _measure_c4),
+)
+
+
+def get(claim_id: str) -> Claim:
+    for c in REGISTRY:
+        if c.id == claim_id.upper():
+            return c
+    raise KeyError(f"no claim {claim_id!r} (claims: {', '.join(c.id for c in REGISTRY)})")
+
+
+def judge(checks: list[Check], figs: pd.DataFrame) -> tuple[str, list[str], bool]:
+    """Verdict, the universes where the claim holds, and whether the support is secondary-only."""
+    known = [c for c in checks if c.holds is not None]
+    if not known:
+        return "not-measurable", [], False
+    good = [c for c in known if c.holds]
+    if len(good) == len(known):
+        verdict = "holds"
+    elif good:
+        verdict = "holds-narrowly"
+    else:
+        verdict = "does-not-hold"
+    support = good if good else known
+    secondary = _secondary(figs, sorted({f for c in support for f in c.figures}))
+    return verdict, [c.universe for c in good], secondary
+
+
+def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None) -> list[Result]:
+    """Judge every claim against the published figures (and measure it on ``snap`` if given)."""
+    figs = figures if figures is not None else published.load()
+    results = []
+    for claim in REGISTRY:
+        checks, consistency = claim.check(figs)
+        verdict, holds_under, secondary = judge(checks, figs)
+        used = list(dict.fromkeys([*claim.figures, *(f for c in checks for f in c.figures)]))
+        sources = [
+            {"id": i, "source": figs.loc[i, "source"], "url": figs.loc[i, "url"], "kind": figs.loc[i, "kind"], "as_of": figs.loc[i, "as_of"], "value": figs.loc[i, "value"], "unit": figs.loc[i, "unit"]}
+            for i in used
+        ]
+        results.append(
+            Result(
+                claim=claim,
+                checks=checks,
+                consistency=consistency,
+                verdict=verdict,
+                holds_under=holds_under,
+                secondary_only=secondary,
+                sources=sources,
+                measured=claim.measure(snap) if snap is not None else None,
+            )
+        )
+    return results
+
+
+def table(results: list[Result]) -> pd.DataFrame:
+    """The claims table: one row per claim, published verdict beside the measured value."""
+    rows = []
+    for r in results:
+        rows.append(
+            {
+                "claim": r.claim.id,
+                "words": r.claim.words,
+                "verdict": r.verdict_text,
+                "holds under": "; ".join(r.holds_under) or "—",
+                "measured": r.measured.text if r.measured else "",
+                "definition": r.measured.definition.key if r.measured and r.measured.definition else "",
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,283 @@
+"""The ``hubshare`` command.
+
+Errors print one line on stderr: exit 1 for bad data, 2 for bad usage, 130 when interrupted.
+``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from . import __version__, fmt, paths
+from .errors import HubshareError
+
+EPILOG = """examples:
+  hubshare claims                               the four Qwen claims judged on published figures
+  hubshare claims --snapshot data/snapshots/2026-05-16-trending-sample --json
+  hubshare shares --snapshot SNAP --universe llm --attribution lineage
+  hubshare classify deepseek-ai/DeepSeek-R1-Distill-Qwen-7B unsloth/Qwen3-8B-GGUF
+  hubshare validate data/snapshots/2026-05-16-trending-sample
+  hubshare refresh --author Qwen --top 1000 --label 2026-12-01
+  hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
+"""
+
+
+class UsageError(HubshareError):
+    """Bad command-line usage (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other error
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    print(frame.to_string(index=False))
+
+
+def _load(path: str | None):
+    from . import snapshot
+
+    return snapshot.load(Path(path) if path else None)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_claims(args: argparse.Namespace) -> int:
+    from . import claims
+
+    snap = _load(args.snapshot) if args.snapshot else None
+    results = claims.evaluate(snap)
+    if args.json:
+        _print_json([r.to_dict() for r in results])
+        return 0
+    for r in results:
+        print(f"{r.claim.id}  \"{r.claim.words}\"")
+        print(f"    verdict: {r.verdict_text}")
+        for c in r.checks:
+            mark = {True: "holds", False: "fails", None: "n/a"}[c.holds]
+            print(f"    [{mark:5}] {c.universe}: {c.arithmetic}")
+        for line in r.consistency:
+            print(f"    note: {line}")
+        if r.measured:
+            m = r.measured
+            print(f"    measured on {m.snapshot_label} ({m.snapshot_date}), {m.definition.key if m.definition else ''}: {m.text}")
+            if m.note:
+                print(f"      {m.note}")
+        print("    sources: " + "; ".join(f"{s['id']} ({s['kind']})" for s in r.sources))
+        print()
+    return 0
+
+
+def cmd_shares(args: argparse.Namespace) -> int:
+    from . import metrics
+
+    snap = _load(args.snapshot)
+    d = metrics.Definition(args.universe, args.attribution, args.metric)
+    t = metrics.shares(snap, d, by=args.by)
+    if args.json:
+        _print_json(t.to_dict())
+        return 0
+    print(f"{snap.label} ({snap.date}) · {d.label}")
+    if snap.is_sample:
+        print("a sample, not a census: shares are shares of the sample")
+    shown = t.rows.assign(
+        downloads=t.rows["downloads"].map(fmt.count),
+        share=t.rows["share"].map(fmt.percent),
+        rank=t.rows["rank"].astype("string").fillna(""),
+    )
+    _print_table(shown[["rank", "name", "downloads", "share", "models"]])
+    print(f"total: {fmt.count(t.total)} downloads over {t.models_counted} models"
+          + (f" ({t.models_without_metric} without the metric left out)" if t.models_without_metric else ""))
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from . import families
+
+    if args.model_ids:
+        if args.snapshot:
+            snap = _load(args.snapshot)
+            table = families.classify(snap)
+            known = set(table["id"])
+            unknown = [m for m in args.model_ids if m not in known]
+            out = pd.concat([table[table["id"].isin(args.model_ids)], families.classify_ids(unknown)], ignore_index=True) if unknown else table[table["id"].isin(args.model_ids)]
+            out = out.set_index("id").loc[list(dict.fromkeys(args.model_ids))].reset_index()
+        else:
+            out = families.classify_ids(list(args.model_ids))
+    else:
+        out = families.classify(_load(args.snapshot))
+    cols = ["id", "family", "owner_org", "region", "party", "basis", "lineage_root"]
+    out = out[cols]
+    if args.json:
+        records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
+        _print_json(records)
+        return 0
+    _print_table(out.fillna("—"))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from . import snapshot
+
+    problems = snapshot.validate(args.path)
+    if problems:
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(f"{args.path}: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    snap = snapshot.load(args.path)
+    print(f"{args.path}: valid snapshot '{snap.label}', {len(snap)} models, taken {snap.manifest['created_at']}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from . import hub
+
+    return hub.refresh_from_args(args)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import metrics
+
+    a, b = _load(args.a), _load(args.b)
+    table = metrics.interval_by(a, b, by=args.by, attribution=args.attribution, metric="downloads_all_time")
+    iv = metrics.interval_downloads(a, b)
+    summary = {
+        "a": {"label": a.label, "taken_at": a.manifest["created_at"]},
+        "b": {"label": b.label, "taken_at": b.manifest["created_at"]},
+        "metric": "downloads_all_time",
+        "attribution": args.attribution,
+        "by": args.by,
+        "total": int(table["interval"].sum()),
+        "new": int((iv["status"] == "new").sum()),
+        "missing": int((iv["status"] == "missing").sum()),
+        "negative": int(iv["negative"].sum()),
+    }
+    if args.json:
+        summary["rows"] = [
+            {"name": r.name, "downloads": int(r.interval), "share": float(r.share), "models": int(r.models), "new": int(r.new), "missing": int(r.missing), "negative": int(r.negative)}
+            for r in table.itertuples(index=False)
+        ]
+        _print_json(summary)
+        return 0
+    print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), by {args.attribution} {args.by}")
+    shown = table.assign(interval=table["interval"].map(fmt.count), share=table["share"].map(fmt.percent))
+    _print_table(shown.rename(columns={"interval": "downloads"}))
+    print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']}, missing in b: {summary['missing']}, "
+          f"with a falling counter: {summary['negative']}")
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="hubshare",
+        description="Who gets the downloads of open models on the Hugging Face Hub, under explicit definitions.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"hubshare {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    c = sub.add_parser("claims", help="judge the claims against published figures (and a snapshot)",
+                       description="Judge each claim against data/published/figures.csv; with --snapshot, also measure it on a snapshot.")
+    c.add_argument("--snapshot", metavar="PATH", help="snapshot folder to measure the claims on")
+    c.add_argument("--json", action="store_true", help="print a JSON list")
+    c.set_defaults(func=cmd_claims)
+
+    s = sub.add_parser("shares", help="totals and shares by family or region under one Definition",
+                       description="Totals, shares and ranks under one Definition (universe × attribution × metric).")
+    s.add_argument("--snapshot", metavar="PATH", default=None, help="snapshot folder (default: HUBSHARE_SNAPSHOT or the shipped sample)")
+    s.add_argument("--universe", choices=["all", "llm"], default="all", help="all models, or language models (default: all)")
+    s.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="to the uploader's family, or the lineage family (default: uploader)")
+    s.add_argument("--metric", choices=["downloads_30d", "downloads_all_time"], default="downloads_30d", help="(default: downloads_30d)")
+    s.add_argument("--by", choices=["family", "region"], default="family", help="(default: family)")
+    s.add_argument("--json", action="store_true", help="print a JSON object")
+    s.set_defaults(func=cmd_shares)
+
+    k = sub.add_parser("classify", help="family, organisation and party of models",
+                       description="Classify repo ids by namespace and name, or every model of a snapshot (with lineage).")
+    k.add_argument("model_ids", nargs="*", metavar="MODEL_ID", help="repo ids such as Qwen/Qwen3-8B")
+    k.add_argument("--snapshot", metavar="PATH", help="snapshot folder (lineage is followed through it)")
+    k.add_argument("--json", action="store_true", help="print a JSON list")
+    k.set_defaults(func=cmd_classify)
+
+    v = sub.add_parser("validate", help="check a snapshot folder and list every problem",
+                       description="Check a snapshot folder: manifest, checksum, schema and values. Exit 1 if anything is wrong.")
+    v.add_argument("path", metavar="PATH")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("refresh", help="take a snapshot of the Hub",
+                       description="List models on the Hub with huggingface_hub and write a snapshot folder.",
+                       epilog="example: HF_ENDPOINT=http://127.0.0.1:8000 hubshare refresh --author Qwen --top 500 --label test",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    r.add_argument("--author", action="append", default=[], metavar="ORG", help="an organisation to list (repeatable)")
+    r.add_argument("--family", action="append", default=[], metavar="NAME", help="a family's organisations from families.csv (repeatable)")
+    r.add_argument("--tracked", action="store_true", help="every organisation of families.csv")
+    r.add_argument("--top", type=int, metavar="N", help="the global top N by 30-day downloads")
+    r.add_argument("--all", action="store_true", help="every public model of the Hub")
+    r.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="parent folder (default: data/snapshots)")
+    r.add_argument("--label", metavar="NAME", help="snapshot name (default: today's UTC date)")
+    r.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
+    r.add_argument("--page-size", type=int, default=1000, metavar="N", help="models per page (default and Hub maximum: 1000)")
+    r.add_argument("--max-retries", type=int, default=5, metavar="N", help="retries of one page before giving up (default: 5)")
+    r.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for one page (default: 60)")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing snapshot of the same label")
+    r.add_argument("--resume", action="store_true", help="continue an interrupted refresh of the same label")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_refresh)
+
+    d = sub.add_parser("diff", help="downloads between two snapshots, per family or region",
+                       description="Downloads between two snapshots (difference of all-time counters) per family or region.")
+    d.add_argument("a", metavar="A", help="the earlier snapshot")
+    d.add_argument("b", metavar="B", help="the later snapshot")
+    d.add_argument("--by", choices=["family", "region"], default="family")
+    d.add_argument("--attribution", choices=["uploader", "lineage"], default="lineage")
+    d.add_argument("--json", action="store_true", help="print a JSON object")
+    d.set_defaults(func=cmd_diff)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except HubshareError as exc:
+        if debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

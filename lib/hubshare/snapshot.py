@@ -1,0 +1,375 @@
+"""The snapshot format: one folder holding ``models.parquet`` and ``manifest.json``.
+
+A snapshot is what the Hub listed at one moment, one row per model repo. ``save()`` writes it
+atomically; ``load()`` verifies checksum and schema before anything reads it; ``validate()``
+lists every problem instead of stopping at the first.
+
+>>> snap = load(paths.SAMPLE_SNAPSHOT)            # doctest: +SKIP
+>>> snap.label, len(snap.models)                  # doctest: +SKIP
+('2026-05-16-trending-sample', 1000)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import paths
+from .errors import SnapshotError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+MODELS_FILE = "models.parquet"
+MANIFEST_FILE = "manifest.json"
+RELATIONS = ("finetune", "quantized", "adapter", "merge")
+
+_TS = pa.timestamp("us", tz="UTC")
+SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("author", pa.string()),
+        pa.field("created_at", _TS),
+        pa.field("last_modified", _TS),
+        pa.field("downloads_30d", pa.int64()),
+        pa.field("downloads_all_time", pa.int64()),
+        pa.field("likes", pa.int64()),
+        pa.field("pipeline_tag", pa.string()),
+        pa.field("library_name", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("base_models", pa.list_(pa.string())),
+        pa.field("base_relation", pa.string()),
+        pa.field("gated", pa.bool_()),
+    ]
+)
+COLUMNS = tuple(SCHEMA.names)
+COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
+MANIFEST_KEYS = (
+    "schema_version",
+    "label",
+    "created_at",
+    "source",
+    "huggingface_hub_version",
+    "rows",
+    "sha256",
+)
+
+
+@dataclass
+class Snapshot:
+    """A loaded, verified snapshot.
+
+    ``table`` is the Arrow table as stored; ``models`` the same rows as a pandas DataFrame.
+    Classification is computed once per snapshot and cached (``classified``).
+    """
+
+    path: Path | None
+    manifest: dict[str, Any]
+    table: pa.Table
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def label(self) -> str:
+        return self.manifest.get("label", "")
+
+    @property
+    def taken_at(self) -> pd.Timestamp:
+        """When the Hub was listed (the manifest's ``created_at``), UTC."""
+        return pd.Timestamp(self.manifest["created_at"]).tz_convert("UTC")
+
+    @property
+    def date(self) -> str:
+        """The listing date as ``YYYY-MM-DD``, for footnotes."""
+        return self.taken_at.strftime("%Y-%m-%d")
+
+    @property
+    def is_sample(self) -> bool:
+        return bool(self.manifest.get("sample", False))
+
+    @cached_property
+    def models(self) -> pd.DataFrame:
+        return to_pandas(self.table)
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow rows to pandas with explicit dtypes: nullable integers, UTC timestamps, lists."""
+    return table.to_pandas(
+        types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get,
+    )
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- building tables
+
+
+def to_table(models: pd.DataFrame | pa.Table) -> pa.Table:
+    """Cast rows to the snapshot schema, sorted by ``id``.
+
+    Raises ``SnapshotError`` when a column is missing or cannot be cast.
+    """
+    if isinstance(models, pd.DataFrame):
+        missing = [c for c in COLUMNS if c not in models.columns]
+        if missing:
+            raise SnapshotError(f"rows to save lack column(s) {', '.join(missing)}")
+        frame = models[list(COLUMNS)]
+        try:
+            table = pa.Table.from_pandas(frame, schema=SCHEMA, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"rows to save do not fit the schema: {exc}") from None
+    else:
+        missing = [c for c in COLUMNS if c not in models.column_names]
+        if missing:
+            raise SnapshotError(f"rows to save lack column(s) {', '.join(missing)}")
+        try:
+            table = models.select(list(COLUMNS)).cast(SCHEMA)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise SnapshotError(f"rows to save do not fit the schema: {exc}") from None
+    table = table.replace_schema_metadata(None)
+    return table.sort_by("id")
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _problems_in_table(table: pa.Table, where: str) -> list[str]:
+    """Schema and value problems of an Arrow table, each naming file, column and row count."""
+    problems: list[str] = []
+    names = table.column_names
+    missing = [c for c in COLUMNS if c not in names]
+    for col in missing:
+        problems.append(f"{where}: column '{col}' is missing")
+    for col in COLUMNS:
+        if col in missing:
+            continue
+        expected = SCHEMA.field(col).type
+        actual = table.schema.field(col).type
+        if actual == expected:
+            continue
+        if pa.types.is_null(actual):
+            continue  # an all-null column of a source that lacks the field
+        if col in COUNT_COLUMNS and pa.types.is_integer(actual):
+            continue
+        if pa.types.is_timestamp(expected) and pa.types.is_timestamp(actual) and actual.tz in ("UTC", "+00:00"):
+            continue
+        problems.append(
+            f"{where}: column '{col}' has type {actual}, expected {expected} "
+            f"({table.num_rows} rows of the wrong type)"
+        )
+    typed = {c for c in COLUMNS if c not in missing and not any(f"'{c}'" in p for p in problems)}
+
+    if "id" in typed:
+        ids = table.column("id")
+        nulls = ids.null_count
+        if nulls:
+            problems.append(f"{where}: column 'id' is empty in {nulls} rows")
+        counts = pc.value_counts(ids.drop_null())
+        dup_rows = pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py()
+        if dup_rows:
+            problems.append(f"{where}: column 'id' repeats: {dup_rows} rows share an id with another row")
+        bad_form = pc.sum(pc.invert(pc.match_substring_regex(ids.drop_null(), r"^[^/\s]+/[^/\s]+$"))).as_py()
+        if bad_form:
+            problems.append(f"{where}: column 'id' is not of the form 'namespace/name' in {bad_form} rows")
+    for col in COUNT_COLUMNS:
+        if col in typed:
+            neg = pc.sum(pc.less(table.column(col), 0)).as_py() or 0
+            if neg:
+                problems.append(f"{where}: column '{col}' is negative in {neg} rows")
+    if "base_relation" in typed:
+        rel = table.column("base_relation")
+        bad = pc.sum(pc.invert(pc.is_in(rel.drop_null(), value_set=pa.array(RELATIONS)))).as_py() or 0
+        if bad:
+            problems.append(
+                f"{where}: column 'base_relation' holds a value other than {', '.join(RELATIONS)} in {bad} rows"
+            )
+    return problems
+
+
+def _read_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    mpath = folder / MANIFEST_FILE
+    where = paths.relative(mpath)
+    if not mpath.is_file():
+        return None, [f"{where}: file is missing"]
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return None, [f"{where}: not valid JSON ({exc})"]
+    if not isinstance(manifest, dict):
+        return None, [f"{where}: expected a JSON object"]
+    problems = [f"{where}: key '{k}' is missing" for k in MANIFEST_KEYS if k not in manifest]
+    version = manifest.get("schema_version")
+    if version is not None and version != SCHEMA_VERSION:
+        problems.append(f"{where}: schema_version {version} is not supported (this hubshare reads {SCHEMA_VERSION})")
+    if "created_at" in manifest:
+        try:
+            ts = pd.Timestamp(manifest["created_at"])
+            if ts.tzinfo is None:
+                raise ValueError("no time zone")
+        except (ValueError, TypeError) as exc:
+            problems.append(f"{where}: key 'created_at' is not an ISO timestamp with time zone ({exc})")
+    return manifest, problems
+
+
+def check(folder: Path | str) -> tuple[dict[str, Any] | None, pa.Table | None, list[str]]:
+    """Read a snapshot folder and return ``(manifest, table, problems)`` without raising."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None, None, [f"{paths.relative(folder)}: not a snapshot folder (no such directory)"]
+    manifest, problems = _read_manifest(folder)
+    ppath = folder / MODELS_FILE
+    where = paths.relative(ppath)
+    if not ppath.is_file():
+        return manifest, None, problems + [f"{where}: file is missing"]
+    if manifest is not None and "sha256" in manifest:
+        actual = sha256_file(ppath)
+        if actual != manifest["sha256"]:
+            problems.append(
+                f"{where}: checksum mismatch (manifest says {str(manifest['sha256'])[:12]}…, file is {actual[:12]}…)"
+            )
+    try:
+        table = pq.read_table(ppath)
+    except (pa.ArrowInvalid, OSError) as exc:
+        return manifest, None, problems + [f"{where}: unreadable parquet ({exc})"]
+    problems += _problems_in_table(table, where)
+    if manifest is not None and isinstance(manifest.get("rows"), int) and manifest["rows"] != table.num_rows:
+        problems.append(
+            f"{paths.relative(folder / MANIFEST_FILE)}: says {manifest['rows']} rows, {where} has {table.num_rows}"
+        )
+    return manifest, table, problems
+
+
+def validate(folder: Path | str) -> list[str]:
+    """Every problem of a snapshot folder, as readable lines; an empty list means valid.
+
+    >>> validate(paths.SAMPLE_SNAPSHOT)               # doctest: +SKIP
+    []
+    """
+    return check(folder)[2]
+
+
+def load(folder: Path | str | None = None) -> Snapshot:
+    """Load and verify a snapshot folder (default: ``paths.default_snapshot()``).
+
+    Raises one ``SnapshotError`` listing every problem found.
+    """
+    folder = Path(folder) if folder is not None else paths.default_snapshot()
+    manifest, table, problems = check(folder)
+    if problems:
+        raise SnapshotError(problems)
+    assert manifest is not None and table is not None
+    table = table.cast(pa.schema([SCHEMA.field(c) for c in COLUMNS])) if table.schema != SCHEMA else table
+    log.info("loaded snapshot %s (%d models)", manifest.get("label"), table.num_rows)
+    return Snapshot(path=folder, manifest=manifest, table=table.select(list(COLUMNS)))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def build_manifest(
+    table: pa.Table,
+    *,
+    label: str,
+    source: dict[str, Any],
+    created_at: datetime | str | None = None,
+    hub_version: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The manifest of ``table`` (without ``sha256``, which ``save`` fills in)."""
+    if created_at is None:
+        created_at = datetime.now(timezone.utc)
+    if isinstance(created_at, datetime):
+        created_at = created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if hub_version is None:
+        import huggingface_hub
+
+        hub_version = huggingface_hub.__version__
+    manifest: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "label": label,
+        "created_at": created_at,
+        "source": source,
+        "huggingface_hub_version": hub_version,
+        "rows": table.num_rows,
+    }
+    if extra:
+        manifest.update(extra)
+    return manifest
+
+
+def save(
+    models: pd.DataFrame | pa.Table,
+    folder: Path | str,
+    manifest: dict[str, Any],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write a snapshot folder atomically and return its path.
+
+    Rows are cast to the schema, sorted by id and checked before anything is written. The files go
+    to a temporary folder beside ``folder`` that is renamed into place only when complete, so a
+    failure never leaves a half-written snapshot; an existing snapshot is replaced only with
+    ``overwrite=True``.
+    """
+    folder = Path(folder)
+    table = to_table(models)
+    problems = _problems_in_table(table, "rows to save")
+    if problems:
+        raise SnapshotError(problems)
+    if folder.exists() and not overwrite:
+        raise SnapshotError(f"{paths.relative(folder)}: a snapshot exists already (use overwrite to replace it)")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    try:
+        # Parquet bytes are deterministic for the same rows and library versions: no
+        # creation time inside, statistics on, one row group for reproducible checksums.
+        pq.write_table(table, tmp / MODELS_FILE, compression="zstd", row_group_size=max(table.num_rows, 1))
+        manifest = dict(manifest)
+        manifest["rows"] = table.num_rows
+        manifest["sha256"] = sha256_file(tmp / MODELS_FILE)
+        missing = [k for k in MANIFEST_KEYS if k not in manifest]
+        if missing:
+            raise SnapshotError(f"manifest lacks key(s) {', '.join(missing)}")
+        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.replaced-{os.getpid()}")
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("saved snapshot %s (%d models)", folder, table.num_rows)
+    return folder
+
+
+def from_table(table: pa.Table, manifest: dict[str, Any]) -> Snapshot:
+    """An in-memory snapshot (for synthetic data and tests); nothing is written."""
+    table = to_table(table)
+    manifest = dict(manifest, rows=table.num_rows)
+    return Snapshot(path=None, manifest=manifest, table=table)

@@ -1,0 +1,60 @@
+import pytest
+
+from hubshare import claims, published
+
+
+def by_id(results):
+    return {r.claim.id: r for r in results}
+
+
+def test_verdicts_from_published_figures():
+    r = by_id(claims.evaluate())
+    assert set(r) == {"C1", "C2", "C3", "C4"}
+    assert (r["C1"].verdict, r["C1"].secondary_only) == ("holds-narrowly", True)
+    assert (r["C2"].verdict, r["C2"].secondary_only) == ("holds-narrowly", True)
+    assert r["C2"].holds_under == ["ATOM tracked models of China- and US-based organisations only, March 2026"]
+    assert (r["C3"].verdict, r["C3"].secondary_only) == ("holds", False)
+    assert (r["C4"].verdict, r["C4"].secondary_only) == ("holds", False)
+    c2 = r["C2"].checks[0]
+    assert c2.value == pytest.approx(100 * 942.1 / 1873)
+    assert "50.3%" in c2.arithmetic
+
+
+def test_verdicts_follow_the_figures():
+    figs = published.load()
+    figs.loc["atom-qwen-month-2026-02", "number"] = 140.0
+    figs.loc["atom-next8-month-2026-02", "number"] = 150.0
+    figs.loc["hf-spring-2026-china", "number"] = 60.0
+    figs.loc["atom-qwen-cum-2026-03", "number"] = 800.0
+    r = by_id(claims.evaluate(figures=figs))
+    assert r["C3"].verdict == "does-not-hold"
+    assert r["C4"].verdict == "holds-narrowly"  # only the December Xinhua comparison still holds
+    assert r["C4"].secondary_only
+    assert r["C1"].verdict == "does-not-hold"  # 800M is not "nearly" a billion
+    assert "60% > 50%" in r["C2"].checks[3].arithmetic and r["C2"].checks[3].holds
+
+
+def test_judge_rules():
+    figs = published.load()
+    mk = lambda h, f="atom-qwen-month-2026-02": claims.Check("u", "a", h, [f])  # noqa: E731
+    assert claims.judge([], figs)[0] == "not-measurable"
+    assert claims.judge([mk(None)], figs)[0] == "not-measurable"
+    assert claims.judge([mk(True), mk(None)], figs)[0] == "holds"
+    assert claims.judge([mk(False), mk(False)], figs)[0] == "does-not-hold"
+    v, under, secondary = claims.judge([mk(True, "eoi-china-share"), mk(False)], figs)
+    assert (v, secondary) == ("holds-narrowly", True)
+
+
+def test_measured_on_the_sample(sample):
+    r = by_id(claims.evaluate(sample))
+    assert r["C1"].measured.value is None and "not measurable" in r["C1"].measured.text
+    c2 = r["C2"].measured
+    assert c2.definition.key == "llm-uploader-30d" and c2.snapshot_date == "2026-05-16"
+    assert 0 < c2.value < 100 and len(c2.alternatives) == 4
+    assert "not a census" in c2.note
+    c3 = r["C3"].measured
+    assert c3.value == 348_057_127 and c3.holds is None and "not a calendar month" in c3.note
+    c4 = r["C4"].measured
+    assert c4.holds is True and "28.1M" in c4.text and "17.1M" in c4.text
+    row = claims.table(claims.evaluate(sample))
+    assert list(row["claim"]) == ["C1", "C2", "C3", "C4"]

@@ -1,0 +1,114 @@
+import json
+
+import pytest
+
+from hubshare import paths
+
+from conftest import run_cli
+
+SAMPLE = str(paths.SAMPLE_SNAPSHOT)
+
+
+def test_help_lists_commands_and_examples():
+    r = run_cli("--help")
+    assert r.returncode == 0
+    for word in ("claims", "shares", "classify", "validate", "refresh", "diff", "examples:"):
+        assert word in r.stdout
+
+
+def test_console_script_and_module_agree():
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("hubshare")
+    script = str(exe) if exe.exists() else shutil.which("hubshare")
+    assert script, "the hubshare console script is not installed"
+    out = subprocess.run([script, "claims", "--json"], capture_output=True, text=True)
+    assert out.returncode == 0 and json.loads(out.stdout) == json.loads(run_cli("claims", "--json").stdout)
+
+
+def test_claims_json():
+    r = run_cli("claims", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [c["id"] for c in data] == ["C1", "C2", "C3", "C4"]
+    for c in data:
+        assert {"id", "statement", "verdict", "published", "measured", "definition", "sources"} <= set(c)
+        assert c["verdict"] in ("holds", "holds-narrowly", "does-not-hold", "not-measurable")
+        assert c["measured"] is None
+
+
+def test_claims_json_with_snapshot():
+    data = json.loads(run_cli("claims", "--snapshot", SAMPLE, "--json").stdout)
+    c2 = next(c for c in data if c["id"] == "C2")
+    assert c2["measured"]["snapshot"]["date"] == "2026-05-16"
+    assert c2["definition"].startswith("language models")
+
+
+def test_claims_text():
+    r = run_cli("claims", "--snapshot", SAMPLE)
+    assert r.returncode == 0 and "holds-narrowly, secondary-only" in r.stdout and "measured on" in r.stdout
+
+
+@pytest.mark.parametrize("extra", [[], ["--universe", "llm", "--attribution", "lineage"], ["--by", "region"]])
+def test_shares_json(extra):
+    r = run_cli("shares", "--snapshot", SAMPLE, "--json", *extra)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert {"definition", "snapshot", "total", "rows"} <= set(data)
+    assert all({"name", "downloads", "share", "rank"} <= set(row) for row in data["rows"])
+    assert sum(row["downloads"] for row in data["rows"]) == data["total"]
+
+
+def test_shares_text():
+    r = run_cli("shares", "--snapshot", SAMPLE)
+    assert r.returncode == 0 and "Qwen" in r.stdout and "not a census" in r.stdout
+
+
+def test_shares_missing_metric_is_exit_1():
+    r = run_cli("shares", "--snapshot", SAMPLE, "--metric", "downloads_all_time")
+    assert r.returncode == 1 and r.stderr.startswith("error:") and "Traceback" not in r.stderr
+
+
+def test_classify_examples_json():
+    r = run_cli("classify", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "unsloth/Qwen3-8B-GGUF", "--json")
+    data = {d["id"]: d for d in json.loads(r.stdout)}
+    keys = {"id", "family", "owner_org", "region", "party", "basis", "lineage_root"}
+    assert all(set(d) == keys for d in data.values())
+    assert data["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"]["family"] == "DeepSeek"
+    assert data["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"]["party"] == "first-party"
+    assert (data["unsloth/Qwen3-8B-GGUF"]["family"], data["unsloth/Qwen3-8B-GGUF"]["party"]) == ("Qwen", "derivative")
+
+
+def test_classify_whole_snapshot_json():
+    data = json.loads(run_cli("classify", "--snapshot", SAMPLE, "--json").stdout)
+    assert len(data) == 1000
+    assert any(d["party"] == "derivative" and d["basis"] == "lineage" for d in data)
+
+
+def test_classify_ids_in_snapshot_use_lineage():
+    r = run_cli("classify", "--snapshot", SAMPLE, "Qwen/Qwen3-8B", "not/in-snapshot", "--json")
+    data = {d["id"]: d for d in json.loads(r.stdout)}
+    assert data["Qwen/Qwen3-8B"]["lineage_root"] == "Qwen/Qwen3-8B-Base"
+    assert data["not/in-snapshot"]["party"] == "unrelated"
+
+
+def test_validate_sample():
+    r = run_cli("validate", SAMPLE)
+    assert r.returncode == 0 and "valid snapshot" in r.stdout
+
+
+@pytest.mark.parametrize("args", [["shares", "--universe", "galaxy"], ["frobnicate"], [], ["validate"]])
+def test_usage_errors_exit_2_in_one_line(args):
+    r = run_cli(*args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_debug_shows_traceback(tmp_path):
+    r = run_cli("--debug", "validate", str(tmp_path))
+    assert r.returncode == 1
+    r = run_cli("--debug", "shares", "--snapshot", str(tmp_path))
+    assert "Traceback" in r.stderr

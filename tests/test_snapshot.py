@@ -1,0 +1,188 @@
+import json
+import shutil
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from hubshare import paths, snapshot
+from hubshare.errors import SnapshotError
+
+from conftest import make_snapshot, rows, run_cli
+
+GOOD = [
+    {"id": "Qwen/Qwen3-8B", "downloads_30d": 10, "downloads_all_time": 100, "tags": ["a", "b"]},
+    {"id": "unsloth/Qwen3-8B-GGUF", "downloads_30d": 5, "downloads_all_time": None, "base_models": ["Qwen/Qwen3-8B"], "base_relation": "quantized"},
+]
+
+
+def test_round_trip_keeps_rows_types_and_manifest(tmp_path):
+    folder = make_snapshot(tmp_path / "s", GOOD, label="s")
+    snap = snapshot.load(folder)
+    assert snap.label == "s" and len(snap) == 2
+    m = snap.models
+    assert list(m.columns) == list(snapshot.COLUMNS)
+    assert m["id"].tolist() == ["Qwen/Qwen3-8B", "unsloth/Qwen3-8B-GGUF"]
+    assert str(m["downloads_30d"].dtype) == "Int64"
+    assert m["downloads_all_time"].isna().tolist() == [False, True]
+    assert str(m["created_at"].dt.tz) == "UTC"
+    assert list(m.loc[1, "base_models"]) == ["Qwen/Qwen3-8B"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for key in snapshot.MANIFEST_KEYS:
+        assert key in manifest
+    assert manifest["sha256"] == snapshot.sha256_file(folder / "models.parquet")
+    assert manifest["rows"] == 2
+
+
+def test_save_is_deterministic(tmp_path):
+    a = make_snapshot(tmp_path / "a", GOOD)
+    b = make_snapshot(tmp_path / "b", list(reversed(GOOD)))
+    assert snapshot.sha256_file(a / "models.parquet") == snapshot.sha256_file(b / "models.parquet")
+
+
+def test_save_refuses_to_replace_without_overwrite(tmp_path):
+    folder = make_snapshot(tmp_path / "s", GOOD)
+    before = snapshot.sha256_file(folder / "models.parquet")
+    with pytest.raises(SnapshotError, match="exists already"):
+        make_snapshot(tmp_path / "s", GOOD[:1])
+    assert snapshot.sha256_file(folder / "models.parquet") == before
+
+
+def test_failed_save_leaves_no_partial_snapshot(tmp_path, monkeypatch):
+    folder = make_snapshot(tmp_path / "s", GOOD)
+    before = snapshot.sha256_file(folder / "models.parquet")
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pq, "write_table", boom)
+    table = snapshot.to_table(rows(GOOD[:1]))
+    with pytest.raises(OSError):
+        snapshot.save(table, folder, {"schema_version": 1, "label": "s", "created_at": "2026-01-01T00:00:00Z", "source": {}, "huggingface_hub_version": "x"}, overwrite=True)
+    with pytest.raises(OSError):
+        snapshot.save(table, tmp_path / "new", {"schema_version": 1, "label": "n", "created_at": "2026-01-01T00:00:00Z", "source": {}, "huggingface_hub_version": "x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    assert snapshot.sha256_file(folder / "models.parquet") == before
+
+
+def test_save_rejects_bad_rows_before_writing(tmp_path):
+    bad = GOOD + [{"id": "Qwen/Qwen3-8B", "downloads_30d": -1}]
+    with pytest.raises(SnapshotError) as err:
+        make_snapshot(tmp_path / "s", bad)
+    assert "repeats" in str(err.value) and "negative" in str(err.value)
+    assert not (tmp_path / "s").exists()
+
+
+def _rewrite(folder, table, fix_checksum=True):
+    pq.write_table(table, folder / "models.parquet")
+    if fix_checksum:
+        m = json.loads((folder / "manifest.json").read_text())
+        m["sha256"] = snapshot.sha256_file(folder / "models.parquet")
+        m["rows"] = table.num_rows
+        (folder / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.fixture
+def good(tmp_path):
+    return make_snapshot(tmp_path / "good", GOOD)
+
+
+def _table(folder):
+    return pq.read_table(folder / "models.parquet")
+
+
+BAD_CASES = {
+    "duplicate ids": (lambda t: pa.concat_tables([t, t.slice(0, 1)]), ["'id'", "2 rows share an id"]),
+    "negative counts": (lambda t: t.set_column(t.schema.get_field_index("likes"), "likes", pa.array([-3, -1], pa.int64())), ["'likes'", "negative in 2 rows"]),
+    "wrong types": (lambda t: t.set_column(t.schema.get_field_index("downloads_30d"), "downloads_30d", pa.array(["10", "5"])), ["'downloads_30d'", "type string", "2 rows"]),
+    "missing columns": (lambda t: t.drop_columns(["gated", "tags"]), ["'gated' is missing", "'tags' is missing"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_CASES))
+def test_bad_snapshot_gives_one_clear_error(good, case):
+    change, expected = BAD_CASES[case]
+    _rewrite(good, change(_table(good)))
+    with pytest.raises(SnapshotError) as err:
+        snapshot.load(good)
+    message = str(err.value)
+    assert "models.parquet" in message
+    for part in expected:
+        assert part in message
+    result = run_cli("validate", str(good))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    for part in expected:
+        assert part in result.stderr
+
+
+def test_checksum_mismatch(good):
+    _rewrite(good, _table(good).slice(0, 1), fix_checksum=False)
+    with pytest.raises(SnapshotError, match="checksum mismatch"):
+        snapshot.load(good)
+    result = run_cli("shares", "--snapshot", str(good))
+    assert result.returncode == 1 and "checksum mismatch" in result.stderr and "Traceback" not in result.stderr
+    assert "says 2 rows" in result.stderr
+
+
+def test_unreadable_parquet(good):
+    (good / "models.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(SnapshotError, match="unreadable parquet"):
+        snapshot.load(good)
+    result = run_cli("claims", "--snapshot", str(good))
+    assert result.returncode == 1 and "unreadable parquet" in result.stderr and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("content,expected", [(None, "manifest.json: file is missing"), ("{nope", "not valid JSON"), ('{"label": "x"}', "key 'sha256' is missing")])
+def test_bad_manifest(good, content, expected):
+    if content is None:
+        (good / "manifest.json").unlink()
+    else:
+        (good / "manifest.json").write_text(content)
+    assert any(expected in p for p in snapshot.validate(good))
+    with pytest.raises(SnapshotError, match=expected.split(":")[-1].strip()):
+        snapshot.load(good)
+
+
+def test_missing_folder_and_missing_parquet(tmp_path, good):
+    with pytest.raises(SnapshotError, match="no such directory"):
+        snapshot.load(tmp_path / "nowhere")
+    (good / "models.parquet").unlink()
+    assert any("models.parquet: file is missing" in p for p in snapshot.validate(good))
+
+
+def test_validate_reports_every_problem(good):
+    t = _table(good)
+    t = pa.concat_tables([t, t.slice(0, 1)])
+    t = t.set_column(t.schema.get_field_index("likes"), "likes", pa.array([-1, -1, -1], pa.int64()))
+    _rewrite(good, t, fix_checksum=False)
+    problems = snapshot.validate(good)
+    assert len(problems) >= 3  # checksum, duplicates, negative counts (and row count)
+    result = run_cli("validate", str(good))
+    assert result.returncode == 1 and f"{len(problems)} problem(s)" in result.stderr
+
+
+def test_shipped_sample_is_valid_and_marked_as_sample(sample):
+    assert snapshot.validate(paths.SAMPLE_SNAPSHOT) == []
+    assert len(sample) == 1000 and sample.is_sample
+    assert "not a census" in sample.manifest["note"]
+    assert sample.models["downloads_all_time"].isna().all()
+    assert int(sample.models["downloads_30d"].sum()) == 1_370_896_679
+
+
+def test_sample_rebuilds_from_raw_transcription(tmp_path):
+    from hubshare import sources
+
+    rebuilt = snapshot.load(sources.build_trending_sample(tmp_path / "s"))
+    shipped = snapshot.load(paths.SAMPLE_SNAPSHOT)
+    assert rebuilt.table.equals(shipped.table)
+    by_author = rebuilt.models.groupby("author")["downloads_30d"].agg(["size", "sum"])
+    assert tuple(by_author.loc["Qwen"]) == (54, 348_057_127)
+    assert tuple(by_author.loc["meta-llama"]) == (8, 28_110_711)
+    assert tuple(by_author.loc["deepseek-ai"]) == (12, 17_078_124)
+
+
+def test_no_token_in_manifest_source(tmp_path):
+    folder = make_snapshot(tmp_path / "s", GOOD)
+    assert "hf_" not in (folder / "manifest.json").read_text()
