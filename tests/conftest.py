@@ -84,3 +84,24 @@ def small(tmp_path):
         {"id": "sentence-transformers/all-MiniLM-L6-v2", "downloads_30d": 200, "downloads_all_time": 9000, "pipeline_tag": "sentence-similarity"},
     ]
     return snapshot.load(make_snapshot(tmp_path / "small", records, label="small"))
+
+
+@pytest.fixture
+def fakehub():
+    """A fake Hub on 127.0.0.1 serving 2,000 synthetic models (seed 7)."""
+    from fakehub import FakeHub
+
+    hub = FakeHub(models=2_000, seed=7).start()
+    yield hub
+    hub.stop()
+
+
+def refresh_env(hub, **extra) -> dict:
+    """Environment for a refresh subprocess: the fake Hub's address, fast backoff, online."""
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HUBSHARE_BACKOFF_BASE": "0.01", "HF_HUB_OFFLINE": "0", **extra}
+    env.pop("HF_TOKEN", None) if "HF_TOKEN" not in extra else None
+    return env
+
+
+def refresh_cmd(out, label, *args) -> list[str]:
+    return [sys.executable, "-m", "hubshare", "refresh", "--out", str(out), "--label", label, "--quiet", *args]

@@ -9,7 +9,12 @@ Public API (see README.md):
 - ``claims.evaluate``: the claims registry and verdicts.
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# huggingface_hub otherwise sends a request of its own (agent detection for its user agent) on
+# first use; a refresh must make list requests only. Set before huggingface_hub is imported.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 try:
     __version__ = version("hubshare")

@@ -1,0 +1,298 @@
+"""A seeded synthetic Hub, for tests, the fake Hub server and benchmarks. Never real data.
+
+``generate(n, seed)`` returns ``n`` models in the snapshot schema with the structure of the real
+Hub: first-party repos in the organisations of ``families.csv`` (some derived from each other),
+unrelated repos of other organisations, and derivative trees below them (finetunes, quantizations,
+adapters, merges with two parents) up to ``max_depth`` levels deep, with ``base_model`` tags, a few
+parents missing from the snapshot, a few self-references and loops, heavy-tailed download counts,
+and pipeline tags in roughly the Hub's proportions. ``evolve`` makes a later snapshot of the same
+synthetic Hub (for interval downloads). Everything is vectorised, so millions of rows take seconds.
+
+Every id contains ``synth``, and every manifest built here says ``"synthetic": true``.
+
+>>> t = generate(1_000, seed=1)
+>>> t.num_rows
+1000
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import families, snapshot
+
+# Share of 30-day downloads the first-party repos of each family get, roughly as on the Hub;
+# only the order of magnitude matters for tests and benchmarks.
+_FAMILY_WEIGHT = {
+    "Qwen": 30, "Llama": 14, "Gemma": 10, "DeepSeek": 8, "Mistral": 7, "Phi": 5, "gpt-oss": 4, "GLM": 3,
+    "Nemotron": 3, "Granite": 2, "SmolLM": 2, "OLMo": 1, "Kimi": 1, "MiniMax": 1, "Falcon": 1, "Yi": 1,
+    "InternLM": 1, "ERNIE": 1, "Hunyuan": 1, "Command": 1,
+}
+# Name stems that match each family's name pattern.
+_STEM = {
+    "Qwen": "Qwen3", "Llama": "Llama-3", "Gemma": "gemma-3", "DeepSeek": "DeepSeek-V3", "Mistral": "Mistral-Small",
+    "Phi": "Phi-4", "gpt-oss": "gpt-oss", "GLM": "GLM-4", "Nemotron": "Nemotron-Nano", "Granite": "granite-4",
+    "SmolLM": "SmolLM3", "OLMo": "OLMo-2", "Kimi": "Kimi-K2", "MiniMax": "MiniMax-M2", "Falcon": "Falcon3",
+    "Yi": "Yi-1.5", "InternLM": "internlm3", "ERNIE": "ERNIE-4.5", "Hunyuan": "Hunyuan-A13B", "Command": "command-r",
+}
+_UPLOADERS = ("unsloth", "bartowski", "mlx-community", "TheBloke", "lmstudio-community", "RedHatAI", "huihui-ai", "mradermacher")
+_UNRELATED_TAGS = (
+    ("sentence-similarity", 0.12), ("feature-extraction", 0.10), ("text-to-image", 0.12), ("automatic-speech-recognition", 0.08),
+    ("image-classification", 0.10), ("text-classification", 0.12), ("text-generation", 0.20), ("image-text-to-text", 0.06),
+    ("text-to-speech", 0.05), (None, 0.05),
+)
+_RELATIONS = np.array(["finetune", "quantized", "adapter", "merge"], dtype=object)
+_RELATION_P = np.array([0.42, 0.40, 0.11, 0.07])
+_SUFFIXES = np.array(["-ft", "-GGUF", "-lora", "-merge"], dtype=object)  # in the order of _RELATIONS
+_EPOCH = pd.Timestamp("2023-01-01", tz="UTC")
+
+
+def _concat(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def generate(
+    n: int,
+    seed: int = 0,
+    *,
+    max_depth: int = 14,
+    unrelated_share: float = 0.3,
+    missing_share: float = 0.004,
+    loops: int | None = None,
+    taken_at: str = "2026-05-16T00:00:00Z",
+) -> pa.Table:
+    """``n`` synthetic models in the snapshot schema (sorted by id)."""
+    if n < 50:
+        raise ValueError("a synthetic Hub needs at least 50 models")
+    rng = np.random.default_rng(seed)
+    rules = families.load_rules()
+    fams = [f for f in rules.families if f in _FAMILY_WEIGHT]
+    weights = np.array([_FAMILY_WEIGHT[f] for f in fams], dtype=float)
+    weights /= weights.sum()
+    first_org = rules.first_org
+
+    n_first = int(np.clip(n // 600, 30, 5000))
+    n_unrel = int(n * unrelated_share)
+    n_deriv = n - n_first - n_unrel
+
+    # --- first-party roots
+    fam_idx = rng.choice(len(fams), size=n_first, p=weights)
+    fp_fam = np.array(fams, dtype=object)[fam_idx]
+    fp_ns = np.array([first_org[f] for f in fams], dtype=object)[fam_idx]
+    fp_stem = np.array([_STEM[f] for f in fams], dtype=object)[fam_idx]
+    sizes = np.array(["0.6B", "1.7B", "4B", "8B", "14B", "32B", "70B", "235B-A22B"], dtype=object)
+    fp_name = _concat(pa.array(fp_stem), pa.scalar("-"), pa.array(sizes[rng.integers(0, len(sizes), n_first)]),
+                      pa.scalar("-synth"), pa.array(np.arange(n_first).astype(str)))
+    fp_id = _concat(pa.array(fp_ns), pa.scalar("/"), fp_name)
+
+    # --- unrelated roots in other organisations
+    un_ns = _concat(pa.scalar("org"), pa.array(rng.zipf(1.6, n_unrel).clip(1, 50_000).astype(str)))
+    un_id = _concat(un_ns, pa.scalar("/model-synth"), pa.array(np.arange(n_unrel).astype(str)))
+
+    ids = pa.concat_arrays([fp_id, un_id]).to_numpy(zero_copy_only=False).astype(object)
+    stems = np.concatenate([fp_stem, np.full(n_unrel, "model", dtype=object)])
+    tags_p = np.array([p for _, p in _UNRELATED_TAGS])
+    un_tag = np.array([t for t, _ in _UNRELATED_TAGS], dtype=object)[rng.choice(len(_UNRELATED_TAGS), n_unrel, p=tags_p / tags_p.sum())]
+    fp_tag = np.where(rng.random(n_first) < 0.7, "text-generation", np.where(rng.random(n_first) < 0.6, "image-text-to-text", "feature-extraction")).astype(object)
+    pipeline = np.concatenate([fp_tag, un_tag])
+
+    # Half of the first-party repos derive from an earlier repo of the same organisation
+    # (Instruct from Base); sort by org so "earlier" stays inside the organisation.
+    parent1 = np.full(n_first + n_unrel, -1, dtype=np.int64)
+    order = np.lexsort((np.arange(n_first), fam_idx))
+    same_prev = np.r_[False, fam_idx[order][1:] == fam_idx[order][:-1]]
+    derive = same_prev & (rng.random(n_first) < 0.5)
+    parent1[order[derive]] = order[np.flatnonzero(derive) - 1]
+
+    # --- derivatives in generations: generation g has parents in generation g-1
+    level_w = 0.55 ** np.arange(max_depth)
+    level_sizes = np.floor(n_deriv * level_w / level_w.sum()).astype(np.int64)
+    level_sizes[0] += n_deriv - level_sizes.sum()
+    prev = np.arange(n_first)  # generation 0 parents: first-party repos (plus some unrelated)
+    prev = np.concatenate([prev, n_first + rng.choice(n_unrel, size=min(n_unrel, n_first), replace=False)]) if n_unrel else prev
+    start = n_first + n_unrel
+    relation = np.full(n_first + n_unrel, None, dtype=object)
+    parent2 = np.full(n_first + n_unrel, -1, dtype=np.int64)
+    deriv_ids, deriv_stems = [], []
+    for size in level_sizes:
+        if size <= 0:
+            continue
+        # Preferential attachment: popular parents (low index in prev) get more children.
+        pick = prev[np.minimum((rng.pareto(1.2, size) * len(prev) / 8).astype(np.int64), len(prev) - 1)]
+        rel_idx = rng.choice(4, size=size, p=_RELATION_P)
+        rel = _RELATIONS[rel_idx]
+        rows = np.arange(start, start + size)
+        parent1 = np.concatenate([parent1, pick])
+        parent2 = np.concatenate([parent2, np.where(rel == "merge", rng.integers(0, start, size), -1)])
+        relation = np.concatenate([relation, rel])
+        up = np.where(rng.random(size) < 0.3, np.array(_UPLOADERS, dtype=object)[rng.integers(0, len(_UPLOADERS), size)],
+                      _concat(pa.scalar("user"), pa.array(rng.zipf(1.4, size).clip(1, 200_000).astype(str))).to_numpy(zero_copy_only=False).astype(object))
+        # Names keep the parent's stem about half the time (the name rule's material).
+        stem = np.where(rng.random(size) < 0.5, np.concatenate([stems, *deriv_stems])[pick], "model").astype(object)
+        nm = _concat(pa.array(stem, pa.string()), pa.array(_SUFFIXES[rel_idx], pa.string()), pa.scalar("-synth"), pa.array(rows.astype(str)))
+        deriv_stems.append(stem)
+        deriv_ids.append(_concat(pa.array(up, pa.string()), pa.scalar("/"), nm).to_numpy(zero_copy_only=False).astype(object))
+        pipeline = np.concatenate([pipeline, np.where(rel == "quantized", None, pipeline[pick]).astype(object)])
+        prev = rows
+        start += size
+    ids = np.concatenate([ids, *deriv_ids])
+    assert len(ids) == n
+
+    # --- imperfections: missing parents, self-references and loops
+    parent2[parent2 == parent1] = -1  # the Hub lists a parent once
+    base1 = np.where(parent1 >= 0, ids[np.maximum(parent1, 0)], None).astype(object)
+    base2 = np.where(parent2 >= 0, ids[np.maximum(parent2, 0)], None).astype(object)
+    deriv_rows = np.arange(n_first + n_unrel, n)
+    if len(deriv_rows):
+        miss = rng.choice(deriv_rows, size=max(1, int(missing_share * len(deriv_rows))), replace=False)
+        base1[miss] = _concat(pa.scalar("deleted-synth/"), pa.array(miss.astype(str))).to_numpy(zero_copy_only=False)
+        n_loops = loops if loops is not None else max(1, len(deriv_rows) // 50_000)
+        pairs = rng.choice(deriv_rows, size=min(2 * n_loops, len(deriv_rows) - len(deriv_rows) % 2), replace=False).reshape(-1, 2)
+        base1[pairs[:, 0]] = ids[pairs[:, 1]]
+        base1[pairs[:, 1]] = ids[pairs[:, 0]]
+        selfref = rng.choice(deriv_rows, size=max(1, n_loops), replace=False)
+        base2[selfref] = ids[selfref]
+        relation[selfref] = np.where(relation[selfref] == "merge", "finetune", relation[selfref])
+
+    # --- base_models lists and tags (vectorised with list offsets)
+    has1 = base1 != None  # noqa: E711
+    has2 = base2 != None  # noqa: E711
+    counts = has1.astype(np.int64) + has2.astype(np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    values = np.empty(offsets[-1], dtype=object)
+    values[offsets[:-1][has1]] = base1[has1]
+    values[offsets[:-1][has2] + has1[has2]] = base2[has2]
+    rel_for_tag = np.where(relation == None, "finetune", relation).astype(object)  # noqa: E711
+    rel_rep = np.repeat(rel_for_tag, counts)
+    tag_values = _concat(pa.scalar("base_model:"), pa.array(rel_rep, pa.string()), pa.scalar(":"), pa.array(values, pa.string())) if len(values) else pa.array([], pa.string())
+    if isinstance(tag_values, pa.ChunkedArray):
+        tag_values = tag_values.combine_chunks()
+    base_models = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.string()))
+    tags = pa.ListArray.from_arrays(pa.array(offsets), tag_values)
+    relation = np.where(counts > 0, rel_for_tag, None)
+
+    # --- downloads: heavy-tailed, first-party repos larger; all-time ≥ 30-day
+    scale = np.where(np.arange(n) < n_first, 2e5, 2e3)
+    d30 = np.floor(rng.pareto(1.1, n) * scale * rng.random(n)).astype(np.int64)
+    age_days = rng.integers(30, 1200, n)
+    alltime = d30 + np.floor(d30 * age_days / 30 * rng.uniform(0.3, 1.0, n)).astype(np.int64)
+    created = _EPOCH + pd.to_timedelta(1200 - age_days, unit="D")
+    taken = pd.Timestamp(taken_at)
+    modified = (created + (taken - created) * rng.random(n)).floor("s")  # the Hub gives whole seconds
+    likes = np.floor(np.sqrt(d30) * rng.random(n)).astype(np.int64)
+    gated = np.zeros(n, dtype=bool)
+    gated[:n_first] = np.isin(fp_fam, ["Llama", "Gemma"]) & (rng.random(n_first) < 0.6)
+    library = np.where(relation == "quantized", "gguf", np.where(relation == "adapter", "peft", "transformers")).astype(object)
+    library[n_first:n_first + n_unrel] = np.where(rng.random(n_unrel) < 0.5, "transformers", None)
+
+    table = pa.table(
+        {
+            "id": pa.array(ids, pa.string()),
+            "author": pc.struct_field(pc.extract_regex(pa.array(ids, pa.string()), r"^(?P<ns>[^/]*)"), "ns"),
+            "created_at": pa.array(created.as_unit("us"), snapshot.SCHEMA.field("created_at").type),
+            "last_modified": pa.array(pd.DatetimeIndex(modified).as_unit("us"), snapshot.SCHEMA.field("last_modified").type),
+            "downloads_30d": pa.array(d30),
+            "downloads_all_time": pa.array(alltime),
+            "likes": pa.array(likes),
+            "pipeline_tag": pa.array(pipeline, pa.string()),
+            "library_name": pa.array(library, pa.string()),
+            "tags": tags,
+            "base_models": base_models,
+            "base_relation": pa.array(relation, pa.string()),
+            "gated": pa.array(gated),
+        }
+    )
+    return snapshot.to_table(table)
+
+
+def manifest(table: pa.Table, label: str, seed: int, taken_at: str = "2026-05-16T00:00:00Z") -> dict[str, Any]:
+    """A manifest that says the snapshot is synthetic."""
+    return snapshot.build_manifest(
+        table,
+        label=label,
+        source={"endpoint": "synthetic", "query": f"hubshare.synthetic.generate(n={table.num_rows}, seed={seed})"},
+        created_at=taken_at,
+        hub_version="none (synthetic)",
+        extra={"synthetic": True, "note": "Synthetic data generated by hubshare.synthetic; not the real Hub."},
+    )
+
+
+def snapshot_of(n: int, seed: int = 0, label: str | None = None, taken_at: str = "2026-05-16T00:00:00Z", **kw) -> snapshot.Snapshot:
+    """An in-memory synthetic ``Snapshot``."""
+    table = generate(n, seed, taken_at=taken_at, **kw)
+    return snapshot.from_table(table, manifest(table, label or f"synthetic-{n}-seed{seed}", seed, taken_at))
+
+
+def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03, removed_share: float = 0.005, corrections: int = 3, taken_at: str | None = None) -> pa.Table:
+    """The same synthetic Hub ``days`` later: counters grow, some repos appear, some disappear,
+    and a few all-time counters fall (as the Hub's do after spam removal)."""
+    rng = np.random.default_rng(seed)
+    n = table.num_rows
+    d30 = np.asarray(table.column("downloads_30d").fill_null(0), dtype=np.int64)
+    growth = np.floor(d30 * days / 30 * rng.uniform(0.6, 1.4, n)).astype(np.int64)
+    alltime = np.asarray(table.column("downloads_all_time").fill_null(0), dtype=np.int64) + growth
+    fall = rng.choice(n, size=min(corrections, n), replace=False)
+    alltime[fall] = np.floor(alltime[fall] * 0.7).astype(np.int64)
+    new30 = np.floor(growth * 30 / max(days, 1)).astype(np.int64)
+    later = table.set_column(table.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(alltime))
+    later = later.set_column(later.schema.get_field_index("downloads_30d"), "downloads_30d", pa.array(new30))
+    keep = np.ones(n, dtype=bool)
+    keep[rng.choice(n, size=int(removed_share * n), replace=False)] = False
+    later = later.filter(pa.array(keep))
+    n_new = int(new_share * n)
+    if n_new:
+        fresh = generate(max(n_new, 50), seed=seed + 10_000)
+        fresh = fresh.set_column(0, "id", _concat(pc.utf8_slice_codeunits(fresh.column("id"), 0, 200), pa.scalar(f"-new{seed}")))
+        counts = np.asarray(fresh.column("downloads_30d"), dtype=np.int64)
+        part = np.floor(counts * min(days, 30) / 30).astype(np.int64)
+        fresh = fresh.set_column(fresh.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(part))
+        later = pa.concat_tables([later, fresh.slice(0, n_new)])
+    return snapshot.to_table(later)
+
+
+# --------------------------------------------------------------------------- Hub API form
+
+
+def _iso(ts) -> str | None:
+    return None if ts is None else ts.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def api_records(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows as ``GET /api/models`` returns them (field names and formats of the Hub API)."""
+    out = []
+    for i, row in enumerate(table.to_pylist()):
+        gated = row["gated"]
+        out.append(
+            {
+                "_id": f"{i:024x}",
+                "id": row["id"],
+                "modelId": row["id"],
+                "author": row["author"],
+                "createdAt": _iso(row["created_at"]),
+                "lastModified": _iso(row["last_modified"]),
+                "downloads": row["downloads_30d"],
+                "downloadsAllTime": row["downloads_all_time"],
+                "likes": row["likes"],
+                "trendingScore": int(row["likes"] or 0) % 97,
+                "pipeline_tag": row["pipeline_tag"],
+                "library_name": row["library_name"],
+                "tags": row["tags"] or [],
+                "gated": ("manual" if gated else False) if gated is not None else False,
+                "private": False,
+                "sha": f"{i:040x}",
+            }
+        )
+    return out
+
+
+def write_api_json(table: pa.Table, path) -> None:
+    """Write ``api_records`` as one JSON list (the fake Hub's data file)."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(api_records(table), f)

@@ -1,0 +1,263 @@
+"""A real HTTP server on 127.0.0.1 that answers ``GET /api/models`` like the Hub.
+
+It serves models from ``hubshare.synthetic`` (seeded, so every run serves the same Hub), supports
+``author``, ``search``, ``sort``, ``direction``, ``limit``, ``expand``/``expand[]`` and ``full``,
+pages with a ``Link: <...>; rel="next"`` header and an opaque cursor, records every request, and
+injects faults on chosen requests.
+
+    hub = FakeHub(models=2_000, seed=7).start()
+    hub.fault(2, "429")           # the 2nd /api/models request answers 429 with Retry-After
+    ... HF_ENDPOINT=hub.url ...
+    hub.stop()
+
+Run alone: ``python -m tests.fakehub.server --port 8000 --models 5000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from hubshare import synthetic
+
+FAULT_KINDS = ("429", "429-no-retry-after", "500", "503", "drop", "truncate", "malformed", "slow")
+SORT_FIELDS = {"downloads": "downloads", "likes": "likes", "createdAt": "createdAt", "lastModified": "lastModified",
+               "trendingScore": "trendingScore", "trending_score": "trendingScore", "downloadsAllTime": "downloadsAllTime"}
+ALWAYS = ("_id", "id")
+DEFAULT_FIELDS = ("id", "likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt", "modelId")
+
+
+@dataclass
+class Fault:
+    kind: str
+    times: int = 1          # how many requests from the chosen one on get this fault (-1: all)
+    seconds: float = 2.0    # for "slow"
+
+
+@dataclass
+class Request:
+    number: int
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    status: int | None = None
+    fault: str | None = None
+
+
+class FakeHub:
+    def __init__(self, models: int = 2_000, seed: int = 7, records: list[dict[str, Any]] | None = None, max_page: int = 1000):
+        self.records = records if records is not None else synthetic.api_records(synthetic.generate(models, seed=seed))
+        self.max_page = max_page
+        self.requests: list[Request] = []
+        self.faults: dict[int, Fault] = {}
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- control
+    def fault(self, request_number: int, kind: str, times: int = 1, seconds: float = 2.0) -> "FakeHub":
+        """Make request ``request_number`` (1-based, counting /api/models requests) and the
+        ``times - 1`` after it fail with ``kind``; ``times=-1`` fails every request from there on."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}")
+        self.faults[request_number] = Fault(kind, times, seconds)
+        return self
+
+    def _fault_for(self, number: int) -> Fault | None:
+        for start, f in self.faults.items():
+            if number >= start and (f.times < 0 or number < start + f.times):
+                return f
+        return None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self, port: int = 0) -> "FakeHub":
+        hub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def do_GET(self):
+                hub._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def model_requests(self) -> list[Request]:
+        return [r for r in self.requests if r.path == "/api/models"]
+
+    # -- serving
+    def _select(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        rows = self.records
+        if "author" in query:
+            author = query["author"][0]
+            rows = [r for r in rows if r["id"].split("/", 1)[0] == author]
+        if "search" in query:
+            needle = query["search"][0].lower()
+            rows = [r for r in rows if needle in r["id"].lower()]
+        sort = query.get("sort", [None])[0]
+        if sort:
+            key = SORT_FIELDS.get(sort)
+            if key is None:
+                raise ValueError(f"unknown sort {sort!r}")
+            blank = "" if key in ("createdAt", "lastModified") else 0
+            descending = query.get("direction", ["-1"])[0] != "1"
+            # Two stable sorts: by id, then by the field, so ties keep a fixed order.
+            rows = sorted(rows, key=lambda r: r["id"])
+            rows = sorted(rows, key=lambda r: blank if r.get(key) is None else r[key], reverse=descending)
+        return rows
+
+    @staticmethod
+    def _project(row: dict[str, Any], expand: list[str], full: bool) -> dict[str, Any]:
+        if full:
+            return dict(row)
+        fields = expand if expand else DEFAULT_FIELDS
+        out = {k: row[k] for k in ALWAYS}
+        out.update({k: row.get(k) for k in fields if k in row})
+        return out
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        query_list = parse_qsl(parts.query, keep_blank_values=True)
+        with self._lock:
+            number = len(self.model_requests) + 1 if parts.path == "/api/models" else 0
+            req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()})
+            self.requests.append(req)
+        if parts.path != "/api/models":
+            return self._send(h, req, 404, {"error": "not found"})
+        fault = self._fault_for(number)
+        if fault:
+            req.fault = fault.kind
+            if fault.kind == "429":
+                return self._send(h, req, 429, {"error": "rate limited"}, {"Retry-After": "1"})
+            if fault.kind == "429-no-retry-after":
+                return self._send(h, req, 429, {"error": "rate limited"})
+            if fault.kind in ("500", "503"):
+                return self._send(h, req, int(fault.kind), {"error": "server error"})
+            if fault.kind == "drop":
+                h.close_connection = True
+                try:
+                    h.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if fault.kind == "slow":
+                time.sleep(fault.seconds)
+        query: dict[str, list[str]] = {}
+        for k, v in query_list:
+            query.setdefault(k.removesuffix("[]"), []).append(v)
+        try:
+            rows = self._select(query)
+            limit = min(int(query.get("limit", [self.max_page])[0]), self.max_page)
+            offset = self._decode_cursor(query.get("cursor", [None])[0], query)
+        except ValueError as exc:
+            return self._send(h, req, 400, {"error": str(exc)})
+        page = rows[offset: offset + limit]
+        body = [self._project(r, query.get("expand", []), query.get("full", ["false"])[0].lower() in ("1", "true"))
+                for r in page]
+        headers = {}
+        if offset + limit < len(rows):
+            nxt = [(k, v) for k, v in query_list if k != "cursor"] + [("cursor", self._encode_cursor(offset + limit, query))]
+            headers["Link"] = f'<{self.url}/api/models?{urlencode(nxt)}>; rel="next"'
+        if fault and fault.kind == "truncate":
+            data = json.dumps(body).encode()
+            req.status = 200
+            h.send_response(200)
+            h.send_header("Content-Type", "application/json")
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            h.wfile.write(data[: len(data) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            try:
+                h.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        if fault and fault.kind == "malformed":
+            data = json.dumps(body).encode()[:-7]
+            return self._send_raw(h, req, 200, data, headers)
+        return self._send(h, req, 200, body, headers)
+
+    @staticmethod
+    def _query_key(query: dict[str, list[str]]) -> str:
+        stable = sorted((k, tuple(v)) for k, v in query.items() if k != "cursor")
+        return hashlib.sha256(repr(stable).encode()).hexdigest()[:12]
+
+    def _encode_cursor(self, offset: int, query: dict[str, list[str]]) -> str:
+        return base64.urlsafe_b64encode(json.dumps({"o": offset, "q": self._query_key(query)}).encode()).decode()
+
+    def _decode_cursor(self, cursor: str | None, query: dict[str, list[str]]) -> int:
+        if not cursor:
+            return 0
+        try:
+            data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (ValueError, json.JSONDecodeError):
+            raise ValueError("invalid cursor") from None
+        if data.get("q") != self._query_key(query):
+            raise ValueError("cursor belongs to another query")
+        return int(data["o"])
+
+    def _send(self, h, req, status: int, obj: Any, headers: dict[str, str] | None = None) -> None:
+        self._send_raw(h, req, status, json.dumps(obj).encode(), headers)
+
+    @staticmethod
+    def _send_raw(h, req, status: int, data: bytes, headers: dict[str, str] | None = None) -> None:
+        req.status = status
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            h.send_header(k, v)
+        h.end_headers()
+        h.wfile.write(data)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description="Serve a seeded synthetic Hub on 127.0.0.1.")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--models", type=int, default=5_000)
+    p.add_argument("--seed", type=int, default=7)
+    args = p.parse_args()
+    hub = FakeHub(models=args.models, seed=args.seed).start(args.port)
+    print(f"fake Hub with {len(hub.records)} synthetic models at {hub.url} (Ctrl-C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""hubshare refresh against the fake Hub, run as a subprocess with the real huggingface_hub client."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from hubshare import hub as hubmod
+from hubshare import snapshot, synthetic
+
+from conftest import refresh_cmd, refresh_env, run_cli
+from fakehub.server import FAULT_KINDS
+
+
+def run(hub, out, label, *args, env_extra=None, timeout=120):
+    return subprocess.run(refresh_cmd(out, label, *args), capture_output=True, text=True,
+                          env=refresh_env(hub, **(env_extra or {})), timeout=timeout)
+
+
+def sha(folder):
+    return snapshot.sha256_file(folder / "models.parquet")
+
+
+def test_refresh_returns_exactly_the_servers_models_and_fields(fakehub, tmp_path):
+    r = run(fakehub, tmp_path, "all", "--all", "--page-size", "250")
+    assert r.returncode == 0, r.stderr
+    snap = snapshot.load(tmp_path / "all")
+    expected = synthetic.generate(2_000, seed=7)
+    assert snap.table.equals(expected), "the snapshot differs from the fake Hub's models"
+    m = snap.manifest
+    assert m["requests"] == 8 == len(fakehub.model_requests) and m["retries"] == 0
+    assert m["pages"] == 8 and m["rows"] == 2_000 and not m["sample"]
+    assert m["source"]["endpoint"] == fakehub.url
+
+
+def test_one_request_per_page_and_none_per_model(fakehub, tmp_path):
+    r = run(fakehub, tmp_path, "q", "--author", "Qwen", "--author", "meta-llama", "--top", "450", "--page-size", "100")
+    assert r.returncode == 0, r.stderr
+    snap = snapshot.load(tmp_path / "q")
+    records = fakehub.records
+    n_qwen = sum(1 for x in records if x["id"].startswith("Qwen/"))
+    n_llama = sum(1 for x in records if x["id"].startswith("meta-llama/"))
+    pages = -(-n_qwen // 100) + -(-n_llama // 100) + 5
+    assert len(fakehub.model_requests) == pages == snap.manifest["requests"]
+    assert all(req.path == "/api/models" for req in fakehub.requests)
+    top = sorted(records, key=lambda x: (-x["downloads"], x["id"]))[:450]
+    ids = set(snap.models["id"])
+    assert {x["id"] for x in top} <= ids
+    assert len(ids) == len({x["id"] for x in top} | {x["id"] for x in records if x["id"].split("/")[0] in ("Qwen", "meta-llama")})
+    first = dict(fakehub.model_requests[0].query)
+    assert first["author"] == "Qwen" and first["limit"] == "100"
+    assert {v for k, v in fakehub.model_requests[0].query if k == "expand"} >= {"downloadsAllTime", "tags", "downloads"}
+
+
+def test_done_when_command_and_downstream_commands(fakehub, tmp_path):
+    r = run(fakehub, tmp_path, "test", "--author", "Qwen", "--author", "meta-llama", "--top", "500")
+    assert r.returncode == 0, r.stderr
+    assert "wrote" in r.stdout
+    path = str(tmp_path / "test")
+    assert run_cli("validate", path).returncode == 0
+    shares = run_cli("shares", "--snapshot", path, "--metric", "downloads_all_time", "--json")
+    assert shares.returncode == 0 and json.loads(shares.stdout)["total"] > 0
+    claims = run_cli("claims", "--snapshot", path, "--json")
+    assert claims.returncode == 0
+    c1 = json.loads(claims.stdout)[0]
+    assert c1["measured"]["value"] is not None  # all-time counts are there
+
+
+@pytest.fixture(scope="module")
+def clean_sha(tmp_path_factory):
+    from fakehub import FakeHub
+
+    out = tmp_path_factory.mktemp("clean")
+    with FakeHub(models=2_000, seed=7) as hub:
+        r = run(hub, out, "x", "--all", "--page-size", "400")
+        assert r.returncode == 0, r.stderr
+    return sha(out / "x")
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+def test_each_fault_is_survived_with_an_identical_snapshot(fakehub, tmp_path, clean_sha, kind):
+    fakehub.fault(2, kind, seconds=3.0)
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--timeout", "1")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha
+    m = snapshot.load(tmp_path / "x").manifest
+    assert m["requests"] == 5 and m["retries"] == 1
+    assert len(fakehub.model_requests) == 6
+    assert fakehub.model_requests[1].fault == kind
+
+
+def test_retry_after_is_honoured(fakehub, tmp_path):
+    fakehub.fault(1, "429", times=2)
+    start = time.monotonic()
+    r = run(fakehub, tmp_path, "x", "--author", "Qwen")
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - start >= 2.0  # two waits of Retry-After: 1
+
+
+def test_persistent_fault_fails_cleanly_with_no_snapshot(fakehub, tmp_path):
+    fakehub.fault(3, "503", times=-1)
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--max-retries", "2")
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "page 3" in r.stderr and "HTTP 503" in r.stderr and "gave up after 3 attempts" in r.stderr
+    assert "--resume" in r.stderr
+    assert not (tmp_path / "x").exists()
+    assert len(fakehub.model_requests) == 2 + 3
+
+
+def test_existing_snapshot_is_never_touched_without_overwrite(fakehub, tmp_path):
+    assert run(fakehub, tmp_path, "x", "--author", "Qwen").returncode == 0
+    before = sha(tmp_path / "x")
+    n = len(fakehub.model_requests)
+    r = run(fakehub, tmp_path, "x", "--all")
+    assert r.returncode == 1 and "exists already" in r.stderr
+    assert len(fakehub.model_requests) == n  # nothing fetched
+    assert sha(tmp_path / "x") == before
+    fakehub.fault(n + 1, "500", times=-1)
+    r = run(fakehub, tmp_path, "x", "--all", "--overwrite", "--max-retries", "1")
+    assert r.returncode == 1 and sha(tmp_path / "x") == before  # a failed refresh keeps the old one
+
+
+def _wait_for_pages(work, pages, proc, limit=60):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            if json.loads((work / "state.json").read_text())["pages"] >= pages:
+                return
+        except (OSError, ValueError):
+            pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the refresh did not get far enough")
+
+
+@pytest.mark.parametrize("how", ["kill", "term"])
+def test_resume_after_interruption_gives_the_identical_snapshot(fakehub, tmp_path, clean_sha, how):
+    fakehub.fault(4, "slow", seconds=20)
+    proc = subprocess.Popen(refresh_cmd(tmp_path, "x", "--all", "--page-size", "400", "--timeout", "60"),
+                            env=refresh_env(fakehub), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    work = tmp_path / ".x.refresh"
+    _wait_for_pages(work, 3, proc)
+    time.sleep(0.3)  # the 4th request is now hanging
+    proc.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    _, err = proc.communicate(timeout=30)
+    if how == "term":
+        assert proc.returncode == 130 and "--resume" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
+    assert json.loads((work / "state.json").read_text())["pages"] == 3
+    fakehub.faults.clear()
+    n = len(fakehub.model_requests)
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400")
+    assert r.returncode == 1 and "--resume" in r.stderr  # an interrupted refresh is not silently restarted
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha
+    assert not work.exists()
+    resumed = fakehub.model_requests[n:]
+    assert len(resumed) == 2 and "cursor" in dict(resumed[0].query)  # only the pages left
+    assert snapshot.load(tmp_path / "x").manifest["requests"] == 5
+
+
+def test_resume_with_another_query_is_refused(fakehub, tmp_path):
+    fakehub.fault(2, "500", times=-1)
+    assert run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--max-retries", "0").returncode == 1
+    r = run(fakehub, tmp_path, "x", "--author", "Qwen", "--resume")
+    assert r.returncode == 1 and "another query" in r.stderr
+
+
+def test_token_is_sent_but_never_written(fakehub, tmp_path):
+    token = "hf_FakeTokenForTests0123456789"
+    fakehub.fault(2, "500", times=-1)
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--max-retries", "0", env_extra={"HF_TOKEN": token})
+    assert r.returncode == 1
+    fakehub.faults.clear()
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--resume", env_extra={"HF_TOKEN": token})
+    assert r.returncode == 0, r.stderr
+    assert fakehub.model_requests[0].headers.get("authorization") == f"Bearer {token}"
+    for f in tmp_path.rglob("*"):
+        if f.is_file():
+            assert token.encode() not in f.read_bytes(), f
+
+
+def test_offline_mode_gives_a_clear_error(fakehub, tmp_path):
+    r = run(fakehub, tmp_path, "x", "--author", "Qwen", env_extra={"HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 1 and "HF_HUB_OFFLINE" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x").exists() and len(fakehub.model_requests) == 0
+
+
+@pytest.mark.parametrize("args,code,text", [
+    ([], 1, "nothing to fetch"),
+    (["--family", "Nope"], 1, "unknown family"),
+    (["--top", "0"], 1, "positive"),
+    (["--all", "--page-size", "5000"], 1, "page-size"),
+    (["--top", "ten"], 2, "invalid int"),
+])
+def test_bad_refresh_options(fakehub, tmp_path, args, code, text):
+    r = run(fakehub, tmp_path, "x", *args)
+    assert r.returncode == code and text in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_plan_deduplicates_and_expands_families():
+    srcs = hubmod.plan(authors=["Qwen", "Qwen"], family_names=["llama"], top=10)
+    assert [s.name for s in srcs] == ["author Qwen", "author meta-llama", "author facebook", "top 10"]
+    assert hubmod.plan(authors=["Qwen"], everything=True) == [hubmod.Source("all")]
+    assert len(hubmod.plan(tracked=True)) == len(set(hubmod.families.load_rules().table["org"]))
+
+
+def test_parse_base_tags():
+    assert hubmod.parse_base_tags(["base_model:Qwen/A", "base_model:quantized:Qwen/A", "base_model:finetune:x/B", "gguf"]) == (["Qwen/A", "x/B"], "quantized")
+    assert hubmod.parse_base_tags(None) == ([], None)
+
+
+def test_rows_from_items_parses_hub_records():
+    expected = synthetic.generate(100, seed=2)
+    assert snapshot.to_table(hubmod.rows_from_items(synthetic.api_records(expected))).equals(expected)
