@@ -112,3 +112,36 @@ def test_debug_shows_traceback(tmp_path):
     assert r.returncode == 1
     r = run_cli("--debug", "shares", "--snapshot", str(tmp_path))
     assert "Traceback" in r.stderr
+
+
+def _synthetic_pair(tmp_path):
+    from hubshare import snapshot, synthetic
+
+    a = synthetic.generate(3_000, seed=5, taken_at="2026-02-01T00:00:00Z")
+    b = synthetic.evolve(a, days=28, seed=6)
+    pa_ = snapshot.save(a, tmp_path / "2026-02-01", synthetic.manifest(a, "2026-02-01", 5, "2026-02-01T00:00:00Z"))
+    pb_ = snapshot.save(b, tmp_path / "2026-03-01", synthetic.manifest(b, "2026-03-01", 6, "2026-03-01T00:00:00Z"))
+    return pa_, pb_
+
+
+def test_diff_json_matches_interval_downloads(tmp_path):
+    from hubshare import metrics, snapshot
+
+    a, b = _synthetic_pair(tmp_path)
+    r = run_cli("diff", str(a), str(b), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    iv = metrics.interval_downloads(snapshot.load(a), snapshot.load(b))
+    assert data["new"] == int((iv["status"] == "new").sum()) > 0
+    assert data["missing"] == int((iv["status"] == "missing").sum()) > 0
+    assert data["negative"] == int(iv["negative"].sum()) > 0
+    assert data["total"] == int(iv["interval"].sum()) == sum(row["downloads"] for row in data["rows"])
+    assert {"name", "downloads", "share", "models", "new", "missing", "negative"} <= set(data["rows"][0])
+    text = run_cli("diff", str(a), str(b), "--by", "region")
+    assert text.returncode == 0 and "china" in text.stdout and "falling counter" in text.stdout
+
+
+def test_diff_in_the_wrong_order_is_an_error(tmp_path):
+    a, b = _synthetic_pair(tmp_path)
+    r = run_cli("diff", str(b), str(a))
+    assert r.returncode == 1 and "earlier one first" in r.stderr

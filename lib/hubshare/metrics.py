@@ -315,5 +315,5 @@ def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str =
     ).reset_index()
     total = out["interval"].sum()
     out["share"] = out["interval"] / total if total else 0.0
-    out = out.sort_values(["interval", "name"], ascending=[False, True], ignore_index=True)
-    return out
+    out = out.assign(_other=out["name"] == OTHER).sort_values(["_other", "interval", "name"], ascending=[True, False, True], ignore_index=True)
+    return out.drop(columns="_other")

@@ -253,7 +253,7 @@ def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03
         counts = np.asarray(fresh.column("downloads_30d"), dtype=np.int64)
         part = np.floor(counts * min(days, 30) / 30).astype(np.int64)
         fresh = fresh.set_column(fresh.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(part))
-        later = pa.concat_tables([later, fresh.slice(0, n_new)])
+        later = pa.concat_tables([later.cast(snapshot.SCHEMA), fresh.slice(0, n_new).cast(snapshot.SCHEMA)])
     return snapshot.to_table(later)
 
 
