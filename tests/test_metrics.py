@@ -23,13 +23,13 @@ def test_uploader_versus_lineage(small):
     assert up.total == 500
     assert up.downloads_of("Qwen") == 150
     assert up.downloads_of("DeepSeek") == 20
-    assert up.downloads_of("Other") == 40 + 60 + 200
+    assert up.downloads_of("no family") == 40 + 60 + 200
     lin = metrics.shares(small, metrics.PRESETS["all-lineage-30d"])
     assert lin.downloads_of("Qwen") == 150 + 40 + 20  # the GGUF and the distill follow lineage
     assert lin.downloads_of("DeepSeek") == 0
     assert lin.share_of("Qwen") == pytest.approx(210 / 500)
     ranks = lin.rows.set_index("name")["rank"]
-    assert ranks["Qwen"] == 1 and pd.isna(ranks["Other"])
+    assert ranks["Qwen"] == 1 and pd.isna(ranks["no family"])
 
 
 def test_language_model_universe(small):
@@ -77,6 +77,6 @@ def test_interval_downloads_flags_new_missing_and_negative(tmp_path):
     assert pd.isna(iv.loc["x/gone", "interval"]) and iv.loc["x/gone", "status"] == "missing"
     by = metrics.interval_by(a, b).set_index("name")
     assert by.loc["Qwen", "interval"] == 85 and by.loc["Qwen", "new"] == 1 and by.loc["Qwen", "negative"] == 1
-    assert by.loc["Other", "missing"] == 1
+    assert by.loc["no family", "missing"] == 1
     with pytest.raises(DefinitionError, match="before"):
         metrics.interval_downloads(b, a)

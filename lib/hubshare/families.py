@@ -63,6 +63,7 @@ OUTPUT_COLUMNS = (
     "party",
     "basis",
     "lineage_root",
+    "parent",
     "uploader_family",
     "lineage_family",
     "lineage_depth",
@@ -274,7 +275,7 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     """Classify every model of a snapshot table; one row per model, in table order.
 
     Columns: ``id``, ``family``, ``owner_org``, ``region``, ``party``, ``basis``,
-    ``lineage_root``, ``uploader_family``, ``lineage_family``, ``lineage_depth``,
+    ``lineage_root``, ``parent`` (the primary parent), ``uploader_family``, ``lineage_family``, ``lineage_depth``,
     ``lineage_flags``.
     """
     rules = rules or load_rules()
@@ -306,6 +307,9 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     nxt = idx_all.copy()
     ok = present[prim]
     nxt[prim_row[ok]] = pos_np[prim][ok]
+    primary_id = np.full(n, None, dtype=object)
+    if len(prim):
+        primary_id[prim_row] = np.asarray(parent.take(pa.array(prim)).to_numpy(zero_copy_only=False), dtype=object)
     external = np.full(n, -1, dtype=np.int64)  # flat index of an absent primary parent
     external[prim_row[~ok]] = prim[~ok]
 
@@ -405,6 +409,7 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
             "party": pd.Categorical(party, categories=["first-party", "derivative", "unrelated"]),
             "basis": pd.Categorical(basis, categories=["org", "lineage", "name", "none"]),
             "lineage_root": pd.array(root_id, dtype="str"),
+            "parent": pd.array(primary_id, dtype="str"),
             "uploader_family": pd.array(uploader, dtype="str"),
             "lineage_family": pd.array(lineage_filled, dtype="str"),
             "lineage_depth": depth_s,
@@ -427,6 +432,22 @@ def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:
     if key not in cache:
         cache[key] = classify_table(snapshot.table, rules)
     return cache[key]
+
+
+def lineage_chain(snapshot, model_id: str, max_steps: int = 50) -> list[str]:
+    """The ids from ``model_id`` up to its lineage root, following primary parents.
+
+    >>> lineage_chain(snap, "unsloth/Qwen3-8B-GGUF")       # doctest: +SKIP
+    ['unsloth/Qwen3-8B-GGUF', 'Qwen/Qwen3-8B', 'Qwen/Qwen3-8B-Base']
+    """
+    parent = classify(snapshot).set_index("id")["parent"]
+    chain = [model_id]
+    while len(chain) <= max_steps:
+        nxt = parent.get(chain[-1])
+        if nxt is None or pd.isna(nxt) or nxt in chain:
+            break
+        chain.append(nxt)
+    return chain
 
 
 def classify_ids(model_ids: list[str], rules: Rules | None = None, base_models: list[list[str]] | None = None) -> pd.DataFrame:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-import math
+
+
+def _missing(v) -> bool:
+    try:
+        return v is None or bool(v != v)  # NaN and pandas' NA are not equal to themselves
+    except TypeError:  # pandas.NA: comparing it is itself NA
+        return True
 
 
 def count(n: float | int | None) -> str:
@@ -11,7 +17,7 @@ def count(n: float | int | None) -> str:
     >>> count(153_600_000), count(1_370_896_679), count(950)
     ('153.6M', '1.37B', '950')
     """
-    if n is None or (isinstance(n, float) and math.isnan(n)):
+    if _missing(n):
         return "n/a"
     n = float(n)
     a = abs(n)
@@ -24,6 +30,14 @@ def count(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def tick(n: float, _pos=None) -> str:
+    """An axis tick: like ``count`` without a trailing ``.0`` (``50M``, ``1.5M``, ``0``)."""
+    text = count(n)
+    for unit in ("B", "M", "k"):
+        text = text.replace(f".0{unit}", unit).replace(f".00{unit}", unit)
+    return text
+
+
 def millions(m: float) -> str:
     """A value already in millions: ``942.1`` → ``'942.1M'``, ``1150`` → ``'1,150M'``."""
     return f"{m:,.1f}M" if m != int(m) else f"{int(m):,}M"
@@ -31,6 +45,18 @@ def millions(m: float) -> str:
 
 def percent(share: float | None, digits: int = 1) -> str:
     """A share in 0–1 as a percentage: ``0.503`` → ``'50.3%'``."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
+    if _missing(share):
         return "n/a"
     return f"{100 * share:.{digits}f}%"
+
+
+def table(frame, counts=(), shares=(), millions_=()):
+    """A copy of ``frame`` with count, share and million columns formatted for display."""
+    out = frame.copy()
+    for c in counts:
+        out[c] = out[c].map(count)
+    for c in shares:
+        out[c] = out[c].map(percent)
+    for c in millions_:
+        out[c] = out[c].map(lambda v: "n/a" if _missing(v) else millions(v))
+    return out

@@ -5,7 +5,7 @@ A ``Definition`` is universe × attribution × metric:
 - universe: ``all`` models; ``llm``, language models (pipeline tag ``text-generation`` or
   ``image-text-to-text``); or ``list``, an explicit list of repo ids.
 - attribution: ``uploader``, to the family of the organisation that uploaded the repo (first-party
-  repos only; everything else is "Other"); or ``lineage``, to the family its ``base_models``
+  repos only; everything else is "no family"); or ``lineage``, to the family its ``base_models``
   lineage leads to (derivatives count for the family they derive from).
 - metric: ``downloads_30d`` (the Hub's rolling 30-day count) or ``downloads_all_time``.
 
@@ -33,7 +33,7 @@ UNIVERSES = ("all", "llm", "list")
 ATTRIBUTIONS = ("uploader", "lineage")
 METRICS = ("downloads_30d", "downloads_all_time")
 LLM_TAGS = ("text-generation", "image-text-to-text")
-OTHER = "Other"
+OTHER = "no family"
 
 _UNIVERSE_TEXT = {"all": "all models", "llm": "language models (text-generation, image-text-to-text)", "list": "listed models"}
 _ATTRIBUTION_TEXT = {"uploader": "uploader's organisation", "lineage": "lineage family"}
@@ -111,7 +111,7 @@ class ShareTable:
     """Totals, shares and ranks under one Definition.
 
     ``rows`` has columns ``name``, ``downloads``, ``share`` (0–1), ``rank`` (families ranked,
-    "Other" last and unranked) and ``models`` (repos counted).
+    "no family" last and unranked) and ``models`` (repos counted).
     """
 
     definition: Definition
@@ -246,6 +246,48 @@ def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None
         except DefinitionError as exc:
             records.append({"definition": d.key, "universe": d.universe, "attribution": d.attribution, "metric": d.metric, "downloads": pd.NA, "total": pd.NA, "share": np.nan, "note": str(exc)})
     return pd.DataFrame.from_records(records)
+
+
+def breakdown(snap: Snapshot, column: str, metric: str = "downloads_30d", top: int = 10) -> pd.DataFrame:
+    """Downloads by the values of one column (``pipeline_tag``, ``library_name``, ...).
+
+    The ``top`` values by downloads, then the rest summed as "(other)" and missing values as
+    "(none)". Columns: ``value``, ``downloads``, ``share``, ``models``.
+    """
+    frame = pd.DataFrame({"value": snap.table.column(column).to_pandas(), "downloads": snap.table.column(metric).to_pandas()})
+    frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), "(none)")
+    g = frame.groupby("value", sort=False).agg(downloads=("downloads", "sum"), models=("downloads", "size"))
+    g = g.sort_values(["downloads"], ascending=False)
+    head = g[g.index != "(none)"].head(top)
+    rest = g.drop(head.index)
+    extra = []
+    if "(none)" in rest.index:
+        extra.append(rest.loc[["(none)"]])
+        rest = rest.drop(index="(none)")
+    if len(rest):
+        extra.append(pd.DataFrame({"downloads": [rest["downloads"].sum()], "models": [rest["models"].sum()]}, index=["(other)"]))
+    out = pd.concat([head, *extra]).rename_axis("value").reset_index()
+    total = out["downloads"].sum()
+    out["share"] = out["downloads"] / total if total else 0.0
+    out["downloads"] = out["downloads"].astype("int64")
+    return out[["value", "downloads", "share", "models"]]
+
+
+def concentration(snap: Snapshot, metric: str = "downloads_30d") -> tuple[pd.DataFrame, np.ndarray]:
+    """How concentrated downloads are: shares of the top 1, 10, 100 models and top 1% / 10%.
+
+    Returns the summary table and the cumulative share curve (models sorted by downloads,
+    largest first), for plotting.
+    """
+    values = np.sort(np.asarray(snap.table.column(metric).drop_null(), dtype=np.float64))[::-1]
+    total = values.sum()
+    curve = np.cumsum(values) / total if total else np.zeros(len(values))
+    n = len(values)
+    rows = []
+    for label, k in (("top model", 1), ("top 10 models", 10), ("top 100 models", 100), ("top 1% of models", max(1, n // 100)), ("top 10% of models", max(1, n // 10))):
+        k = min(k, n)
+        rows.append({"group": label, "models": k, "share": float(curve[k - 1]) if n else 0.0})
+    return pd.DataFrame(rows), curve
 
 
 # --------------------------------------------------------------------------- intervals

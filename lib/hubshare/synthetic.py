@@ -248,12 +248,23 @@ def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03
     later = later.filter(pa.array(keep))
     n_new = int(new_share * n)
     if n_new:
-        fresh = generate(max(n_new, 50), seed=seed + 10_000)
-        fresh = fresh.set_column(0, "id", _concat(pc.utf8_slice_codeunits(fresh.column("id"), 0, 200), pa.scalar(f"-new{seed}")))
+        # New repos are derivatives of existing ones, as most new repos on the Hub are.
+        fresh = generate(max(4 * n_new, 200), seed=seed + 10_000)
+        fresh = fresh.filter(pc.greater(pc.list_value_length(fresh.column("base_models")), 0)).slice(0, n_new)
+        k = fresh.num_rows
+        parents = pa.array(np.asarray(table.column("id").to_numpy(zero_copy_only=False), dtype=object)[rng.choice(n, k)], pa.string())
+        offsets = pa.array(np.arange(k + 1, dtype=np.int32))
+        relation = fresh.column("base_relation").combine_chunks()
+        relation = pc.if_else(pc.equal(relation, "merge"), pa.scalar("finetune"), relation)
         counts = np.asarray(fresh.column("downloads_30d"), dtype=np.int64)
+        fresh = fresh.set_column(0, "id", _concat(fresh.column("id").combine_chunks(), pa.scalar(f"-new{seed}")))
+        fresh = fresh.set_column(fresh.schema.get_field_index("base_models"), "base_models", pa.ListArray.from_arrays(offsets, parents))
+        fresh = fresh.set_column(fresh.schema.get_field_index("base_relation"), "base_relation", relation)
+        fresh = fresh.set_column(fresh.schema.get_field_index("tags"), "tags",
+                                 pa.ListArray.from_arrays(offsets, _concat(pa.scalar("base_model:"), relation, pa.scalar(":"), parents)))
         part = np.floor(counts * min(days, 30) / 30).astype(np.int64)
         fresh = fresh.set_column(fresh.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(part))
-        later = pa.concat_tables([later.cast(snapshot.SCHEMA), fresh.slice(0, n_new).cast(snapshot.SCHEMA)])
+        later = pa.concat_tables([later.cast(snapshot.SCHEMA), fresh.cast(snapshot.SCHEMA)])
     return snapshot.to_table(later)
 
 

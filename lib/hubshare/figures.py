@@ -1,0 +1,224 @@
+"""The one way charts are made: house style, family colours, footnote, PNG and SVG.
+
+>>> fig, ax = new()                                                    # doctest: +SKIP
+>>> shares_bar(ax, metrics.shares(snap, metrics.PRESETS["all-lineage-30d"]))   # doctest: +SKIP
+>>> save(fig, "07-how-definitions-move-the-answer", "qwen-share", source="...", snapshot=snap)  # doctest: +SKIP
+
+``save`` writes ``figures/NN-slug-NAME.png`` (200 dpi) and ``.svg`` with a footnote naming the
+source, the snapshot date and the Definition. Files carry no creation date or software version,
+so a rerun on the same data writes byte-identical PNG files.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+
+from . import fmt, paths
+
+# One colour per family, the same in every chart. The eight largest families take the
+# Okabe-Ito palette; the rest Paul Tol's "muted" palette; anything else is grey.
+FAMILY_COLOURS = {
+    "Qwen": "#0072B2", "Llama": "#E69F00", "DeepSeek": "#56B4E9", "Gemma": "#009E73", "Mistral": "#D55E00",
+    "Phi": "#CC79A7", "gpt-oss": "#F0E442", "GLM": "#000000", "Nemotron": "#117733", "Kimi": "#882255",
+    "MiniMax": "#44AA99", "Granite": "#332288", "OLMo": "#999933", "SmolLM": "#DDCC77", "Falcon": "#CC6677",
+    "Yi": "#AA4499", "InternLM": "#88CCEE", "ERNIE": "#661100", "Hunyuan": "#6699CC", "Command": "#117777",
+}
+REGION_COLOURS = {"china": "#D55E00", "us": "#0072B2", "eu": "#009E73", "other": "#CC79A7"}
+OTHER_COLOUR = "#BBBBBB"
+HOLDS_COLOUR, FAILS_COLOUR, UNKNOWN_COLOUR = "#0072B2", "#D55E00", "#999999"
+
+
+def colour(name: str) -> str:
+    """The colour of a family or region; grey for anything else."""
+    return FAMILY_COLOURS.get(name) or REGION_COLOURS.get(name) or OTHER_COLOUR
+
+
+@contextmanager
+def style():
+    """The house style (for code that draws outside ``new``)."""
+    with plt.style.context(str(paths.STYLE)):
+        yield
+
+
+def use_style() -> None:
+    """Make the house style the default for every later figure (titles, legends and ticks are
+    styled when drawn, so the style must stay in force, not only while the axes are made)."""
+    plt.style.use(str(paths.STYLE))
+
+
+def new(nrows: int = 1, ncols: int = 1, *, width: float = 8.0, height: float = 4.5, **kw):
+    """A figure and axes in the house style."""
+    use_style()
+    fig, ax = plt.subplots(nrows, ncols, figsize=(width, height), **kw)
+    return fig, ax
+
+
+# --------------------------------------------------------------------------- chart pieces
+
+
+def hbars(ax, labels: Sequence[str], values: Sequence[float], *, colours: Sequence[str] | None = None,
+          value_labels: Sequence[str] | None = None, xlabel: str = "") -> None:
+    """Horizontal bars, largest first at the top, each labelled with its value."""
+    y = np.arange(len(labels))
+    colours = list(colours) if colours is not None else [colour(str(lab)) for lab in labels]
+    ax.barh(y, values, color=colours, edgecolor="#555555", linewidth=0.4)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    top = max([float(v) for v in values] + [0.0])
+    for yi, v, text in zip(y, values, value_labels or [fmt.count(v) for v in values]):
+        ax.text(float(v) + top * 0.01, yi, text, va="center", ha="left", fontsize=8.5, color="#333333")
+    ax.set_xlim(0, top * 1.16 if top else 1)
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt.tick))
+
+
+def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> None:
+    """The ``top`` families (or regions) of a ShareTable; the other families and the models with
+    no family summed as "other"."""
+    from .metrics import OTHER
+
+    rows = table.rows
+    named = rows[rows["name"] != OTHER].head(top)
+    rest = rows["downloads"].sum() - named["downloads"].sum()
+    labels = list(named["name"]) + ["other"]
+    values = list(named["downloads"]) + [rest]
+    shares = list(named["share"]) + [rest / table.total if table.total else 0.0]
+    hbars(ax, labels, values, value_labels=[f"{fmt.count(v)}  ({fmt.percent(s)})" for v, s in zip(values, shares)],
+          xlabel=f"downloads ({'30-day' if table.definition.metric == 'downloads_30d' else 'all-time'})")
+    if title:
+        ax.set_title(title)
+
+
+def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *, text: Iterable[str] | None = None,
+            vmin: float = 0.0, vmax: float = 1.0, cbar_label: str = "") -> None:
+    """A labelled heatmap (cividis, readable in grey) with each cell's value written in it."""
+    masked = np.ma.masked_invalid(np.asarray(values, dtype=float))
+    im = ax.imshow(masked, cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
+    ax.set_xticks(range(len(cols)), cols)
+    ax.set_yticks(range(len(rows)), rows)
+    ax.grid(False)
+    labels = list(text) if text is not None else [fmt.percent(v) for v in np.asarray(values, dtype=float).ravel()]
+    for k, label in enumerate(labels):
+        i, j = divmod(k, len(cols))
+        v = np.asarray(values, dtype=float)[i, j]
+        dark = not np.isnan(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
+        ax.text(j, i, label, ha="center", va="center", fontsize=10, color="white" if dark else "black")
+    cb = ax.figure.colorbar(im, ax=ax, shrink=0.85)
+    cb.set_label(cbar_label)
+
+
+def verdict_board(ax, results) -> None:
+    """One row per check of every claim: where the claim holds (blue circle) or fails (orange cross)."""
+    rows = [(r.claim.id, c) for r in results for c in r.checks]
+    y = np.arange(len(rows))
+    for yi, (_, c) in zip(y, rows):
+        if c.holds is True:
+            ax.scatter(0, yi, s=110, marker="o", color=HOLDS_COLOUR, zorder=3)
+        elif c.holds is False:
+            ax.scatter(0, yi, s=110, marker="X", color=FAILS_COLOUR, zorder=3)
+        else:
+            ax.scatter(0, yi, s=110, marker="s", color=UNKNOWN_COLOUR, zorder=3)
+        ax.text(0.25, yi, "\n".join(textwrap.wrap(c.universe, 80)), va="center", fontsize=8.5)
+    first = [k == 0 or rows[k - 1][0] != cid for k, (cid, _) in enumerate(rows)]
+    ax.set_yticks(y, [cid if f else "" for f, (cid, _) in zip(first, rows)], fontweight="bold")
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(-0.3, 10)
+    ax.set_xticks([])
+    ax.invert_yaxis()
+    ax.grid(False)
+    ax.spines["bottom"].set_visible(False)
+    for k in range(1, len(rows)):
+        if rows[k][0] != rows[k - 1][0]:
+            ax.axhline(k - 0.5, color="#cccccc", linewidth=0.8)
+    verdicts = {r.claim.id: r.verdict_text for r in results}
+    ax2 = ax.secondary_yaxis("right")
+    ax2.set_yticks(y, [verdicts[cid] if f else "" for f, (cid, _) in zip(first, rows)])
+    ax2.tick_params(length=0, labelsize=8.5)
+    ax2.spines["right"].set_visible(False)
+    from matplotlib.lines import Line2D
+
+    ax.legend(handles=[Line2D([], [], marker="o", color=HOLDS_COLOUR, linestyle="", markersize=8, label="holds"),
+                       Line2D([], [], marker="X", color=FAILS_COLOUR, linestyle="", markersize=8, label="does not hold")],
+              loc="lower right", ncols=2)
+
+
+# --------------------------------------------------------------------------- saving
+
+
+@dataclass(frozen=True)
+class Saved:
+    png: Path
+    svg: Path
+
+    def __repr__(self) -> str:
+        return f"saved {paths.relative(self.png)} and .svg"
+
+
+def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool = False) -> str:
+    parts = []
+    if synthetic:
+        parts.append("SYNTHETIC DATA generated by hubshare.synthetic, not the real Hub.")
+    parts.append(f"Source: {source}.")
+    if snapshot is not None:
+        label = getattr(snapshot, "label", None)
+        date = getattr(snapshot, "date", snapshot)
+        sample = " (a sample, not a census)" if getattr(snapshot, "is_sample", False) else ""
+        parts.append(f"Snapshot: {label + ', ' if label and label != date else ''}{date}{sample}.")
+    if definition is not None:
+        parts.append(f"Definition: {getattr(definition, 'label', definition)}.")
+    return " ".join(parts)
+
+
+def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definition=None, synthetic: bool = False,
+         folder: Path | None = None) -> Saved:
+    """Add the footnote and write ``figures/{notebook}-{name}.png`` and ``.svg``.
+
+    ``notebook`` is the notebook's ``NN-slug``; ``source`` names where the numbers come from;
+    ``snapshot`` (a Snapshot or a date) and ``definition`` (a Definition or text) go in the
+    footnote too.
+    """
+    folder = folder or paths.FIGURES
+    folder.mkdir(parents=True, exist_ok=True)
+    text = footnote_text(source, snapshot, definition, synthetic)
+    width_in = fig.get_figwidth()
+    lines = textwrap.wrap(text, int(width_in * 15))
+    line_h = 0.16 / fig.get_figheight()
+    fig.get_layout_engine().set(rect=(0, line_h * (len(lines) + 0.6), 1, 1 - line_h * (len(lines) + 0.6)))
+    fig.text(0.01, 0.01, "\n".join(lines), ha="left", va="bottom", fontsize=7.5, color="#555555", linespacing=1.3)
+    base = folder / f"{notebook}-{name}"
+    with matplotlib.rc_context({"svg.hashsalt": f"hubshare-{notebook}-{name}"}):
+        fig.savefig(base.with_suffix(".png"), dpi=200, metadata={"Software": None})
+        fig.savefig(base.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    return Saved(base.with_suffix(".png"), base.with_suffix(".svg"))
+
+
+def setup_notebook() -> None:
+    """Display settings every notebook shares: PNG figures inline, wide readable tables."""
+    import pandas as pd
+
+    use_style()
+    pd.set_option("display.max_columns", 20)
+    pd.set_option("display.max_colwidth", 110)
+    pd.set_option("display.width", 160)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "kernel"):
+        # Inline figures even when MPLBACKEND says Agg (as under make and pytest), so that the
+        # notebooks show their charts wherever they run.
+        matplotlib.use("module://matplotlib_inline.backend_inline")
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png")
