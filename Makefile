@@ -6,7 +6,6 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 export HF_HUB_DISABLE_TELEMETRY := 1
-export MPLBACKEND := Agg
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test report lab bench sample clean
@@ -25,7 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)  ## create .venv and install hubshare with its test tools
 
 test: $(STAMP)  ## run the whole test suite, notebooks included (nbval)
-	HF_HUB_OFFLINE=1 $(PY) -m pytest
+	env -u HUBSHARE_SNAPSHOT HF_HUB_OFFLINE=1 $(PY) -m pytest
 
 report: $(STAMP)  ## execute every notebook on the shipped data; write figures/ and reports/
 	HF_HUB_OFFLINE=1 $(PY) -m hubshare.report

@@ -99,8 +99,10 @@ def main() -> int:
     out_dir = paths.REPORTS
     out_dir.mkdir(parents=True, exist_ok=True)
     paths.FIGURES.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("MPLBACKEND", "Agg")
     try:
+        from . import snapshot
+
+        snapshot.load(paths.default_snapshot())  # a bad HUBSHARE_SNAPSHOT stops here, before any notebook is touched
         write_claims(out_dir)
         pages = []
         for nb in notebooks():
@@ -110,7 +112,8 @@ def main() -> int:
             print(f"  ran {nb.name} in {time.perf_counter() - start:.1f} s")
         index = write_index(out_dir, pages)
     except Exception as exc:  # one line for the user; the notebook and cell are named
-        print(f"error: {exc}", file=sys.stderr)
+        where = " (HUBSHARE_SNAPSHOT)" if os.environ.get("HUBSHARE_SNAPSHOT") and "Snapshot" in type(exc).__name__ else ""
+        print(f"error{where}: {exc}", file=sys.stderr)
         return 1
     print(f"claims table: {paths.relative(out_dir / 'claims.txt')}")
     print(f"figures:      {paths.relative(paths.FIGURES)}/")

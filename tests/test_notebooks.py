@@ -1,0 +1,158 @@
+"""The notebooks as products: names, clean committed runs, parameters, figures, verdicts."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from hubshare import paths, report
+
+from conftest import run_cli
+
+NOTEBOOKS = report.notebooks()
+SERIES = [
+    "00-overview", "01-what-counts-as-a-download", "02-who-made-it", "03-a-billion-downloads",
+    "04-half-of-all-downloads", "05-153-million-in-a-month", "06-more-than-llama-and-deepseek",
+    "07-how-definitions-move-the-answer", "08-take-your-own-snapshot", "09-exercises",
+]
+CLAIM_NOTEBOOKS = {"C1": "03-a-billion-downloads", "C2": "04-half-of-all-downloads", "C3": "05-153-million-in-a-month", "C4": "06-more-than-llama-and-deepseek"}
+
+
+def load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def outputs_text(nb):
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.get("output_type") == "stream":
+                parts.append(o["text"])
+            for key, value in o.get("data", {}).items():
+                if key.startswith("text/"):
+                    parts.append(value if isinstance(value, str) else "".join(value))
+    return "\n".join(parts)
+
+
+def test_the_series_is_complete_and_named_nn_slug():
+    assert [p.stem for p in NOTEBOOKS] == SERIES
+    stray = [p for p in paths.ROOT.rglob("*.ipynb")
+             if not any(part.startswith(".") for part in p.relative_to(paths.ROOT).parts)
+             and (p.parent != paths.NOTEBOOKS or not report.NOTEBOOK_NAME.match(p.name))]
+    assert stray == [], f"notebooks outside the NN-slug series: {stray}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_outputs_come_from_one_clean_run(path):
+    nb = load(path)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), "execution counts must be 1..n: rerun make report"
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            assert o["output_type"] != "error", f"error output in {path.name}"
+            assert not (o["output_type"] == "stream" and o.get("name") == "stderr"), f"stderr output in {path.name}: {o['text'][:200]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_machine_details_and_no_path_hacks(path):
+    raw = path.read_text()
+    import socket
+
+    for pattern in (r"/(root|home|tmp|work|Users)/", r"sys\.path", r"os\.chdir", r"0x[0-9a-f]{8,}"):
+        assert not re.search(pattern, raw), f"{path.name} contains {pattern}"
+    assert socket.gethostname() not in outputs_text(load(path))
+    sources = "\n".join(c.source for c in load(path).cells if c.cell_type == "code")
+    assert re.search(r"^from hubshare import", sources, re.M)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_parameter_cell_defaulting_to_the_shipped_sample(path):
+    nb = load(path)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert "SNAPSHOT = paths.default_snapshot()" in tagged[0].source
+    assert f'NOTEBOOK = "{path.stem}"' in nb.cells[1].source or any(f'NOTEBOOK = "{path.stem}"' in c.source for c in nb.cells)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_a_notebook_saves_exists(path):
+    nb = load(path)
+    sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    names = re.findall(r'figures\.save\(fig, NOTEBOOK, "([a-z0-9-]+)"', sources)
+    assert names, f"{path.name} saves no figure"
+    text = outputs_text(nb)
+    for name in names:
+        for ext in ("png", "svg"):
+            assert (paths.FIGURES / f"{path.stem}-{name}.{ext}").is_file()
+        assert f"saved figures/{path.stem}-{name}.png" in text
+    for ref in re.findall(r"figures/[a-z0-9-]+\.(?:png|svg)", text + "\n".join(c.source for c in nb.cells)):
+        assert (paths.ROOT / ref).is_file(), ref
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), "no figure shown inline"
+
+
+def test_every_committed_figure_comes_from_a_notebook():
+    made = set()
+    for path in NOTEBOOKS:
+        sources = "\n".join(c.source for c in load(path).cells if c.cell_type == "code")
+        made |= {f"{path.stem}-{n}" for n in re.findall(r'figures\.save\(fig, NOTEBOOK, "([a-z0-9-]+)"', sources)}
+    on_disk = {p.stem for p in paths.FIGURES.glob("*.png")}
+    assert on_disk == made
+
+
+@pytest.mark.parametrize("cid,slug", CLAIM_NOTEBOOKS.items())
+def test_claim_notebooks_end_with_the_cli_verdict(cid, slug):
+    cli = {c["id"]: c for c in json.loads(run_cli("claims", "--json").stdout)}[cid]
+    verdict = cli["verdict"] + (", secondary-only" if "secondary-only" in cli["qualifiers"] else "")
+    nb = load(paths.NOTEBOOKS / f"{slug}.ipynb")
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    text = "".join(o.get("text", "") for o in last.outputs)
+    assert text.startswith(f'{cid} "{cli["words"]}": {verdict}')
+    assert nb.cells[-2].source.startswith("## Verdict")
+
+
+def test_overview_shows_all_four_verdicts():
+    cli = json.loads(run_cli("claims", "--json").stdout)
+    text = outputs_text(load(paths.NOTEBOOKS / "00-overview.ipynb"))
+    for c in cli:
+        assert c["id"] in text and c["verdict"] in text
+
+
+def test_readme_tours_every_notebook():
+    readme = (paths.ROOT / "README.md").read_text()
+    for slug in SERIES:
+        assert f"notebooks/{slug}.ipynb" in readme
+
+
+def test_bad_snapshot_parameter_stops_report_with_one_line(tmp_path):
+    before = {p: p.read_bytes() for p in NOTEBOOKS}
+    r = subprocess.run([sys.executable, "-m", "hubshare.report"], capture_output=True, text=True, cwd=paths.ROOT,
+                       env={**__import__("os").environ, "HUBSHARE_SNAPSHOT": str(tmp_path / "nowhere")}, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "HUBSHARE_SNAPSHOT" in r.stderr and "no such directory" in r.stderr
+    assert all(p.read_bytes() == b for p, b in before.items())
+
+
+def test_html_export_and_index(tmp_path):
+    page = report.export_html(paths.NOTEBOOKS / "03-a-billion-downloads.ipynb", tmp_path)
+    html = page.read_text()
+    assert "nearly 1 billion" in html and "data:image/png;base64" in html
+    index = report.write_index(tmp_path, [page]).read_text()
+    assert 'href="03-a-billion-downloads.html"' in index and "C1" in index
+
+
+def test_saved_png_is_byte_identical_on_rerun(tmp_path):
+    from hubshare import figures
+
+    def draw():
+        fig, ax = figures.new()
+        figures.hbars(ax, ["Qwen", "Llama"], [3e6, 1e6])
+        return figures.save(fig, "99-test", "bars", source="test", folder=tmp_path)
+
+    first = draw().png.read_bytes()
+    assert draw().png.read_bytes() == first
+    assert b"matplotlib version" not in first
