@@ -30,7 +30,7 @@ report: $(STAMP)  ## execute every notebook on the shipped data; write figures/ 
 	HF_HUB_OFFLINE=1 $(PY) -m hubshare.report
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
-	$(PY) -m pip install --quiet --disable-pip-version-check 'jupyterlab>=4.5'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
 	$(VENV)/bin/jupyter lab notebooks/
 
 bench: $(STAMP)  ## benchmarks against DuckDB on synthetic Hubs (see benchmarks/README.md)

@@ -125,7 +125,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
         records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
         _print_json(records)
         return 0
-    _print_table(out.fillna("—"))
+    _print_table(out.astype(object).where(out.notna(), "—"))
     return 0
 
 

@@ -150,53 +150,116 @@ def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
 
 
 # --------------------------------------------------------------------------- rules on ids
+#
+# Families and organisations are handled as integer codes: a family code indexes
+# ``Rules.families`` and an organisation code indexes ``Rules.table`` rows; -1 means none.
 
 
 def split_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Namespace and name of each repo id (``"Qwen/Qwen3-8B"`` → ``"Qwen"``, ``"Qwen3-8B"``)."""
-    parts = pc.extract_regex(ids, r"^(?P<ns>[^/]*)/?(?P<name>.*)$")
-    return pc.struct_field(parts, "ns"), pc.struct_field(parts, "name")
+    ns = pc.replace_substring_regex(ids, r"/.*$", "")
+    name = pc.replace_substring_regex(ids, r"^[^/]*/?", "")
+    return ns, name
+
+
+def _family_index(rules: Rules) -> dict[str, int]:
+    return {f: k for k, f in enumerate(rules.families)}
+
+
+def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Family and rule row of each repo by organisation: ``(family_code, rule_row)``, -1 for none.
+
+    Namespaces are dictionary-encoded, so the cost is one pass over the ids plus a regular
+    expression over the repos of organisations whose scope is ``pattern``.
+    """
+    n = len(ns)
+    fam = np.full(n, -1, dtype=np.int16)
+    rule_row = np.full(n, -1, dtype=np.int16)
+    if n == 0:
+        return fam, rule_row
+    enc = pc.dictionary_encode(ns)
+    codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int64)
+    lookup = {v: k for k, v in enumerate(enc.dictionary.to_pylist())}
+    findex = _family_index(rules)
+    table = rules.table
+    wanted = {lookup[o] for o in table["org"] if o in lookup}
+    if not wanted:
+        return fam, rule_row
+    candidates = np.flatnonzero(np.isin(codes, list(wanted)))
+    cand_codes = codes[candidates]
+    for k, row in enumerate(table.itertuples(index=False)):
+        code = lookup.get(row.org)
+        if code is None:
+            continue
+        rows = candidates[cand_codes == code]
+        rows = rows[fam[rows] < 0]
+        if row.org_scope == "pattern" and len(rows):
+            hit = np.asarray(pc.match_substring_regex(name.take(pa.array(rows)), row.name_pattern).fill_null(False), dtype=bool)
+            rows = rows[hit]
+        fam[rows] = findex[row.family]
+        rule_row[rows] = k
+    return fam, rule_row
+
+
+def _union_pattern(patterns: list[str]) -> str:
+    parts = []
+    for p in patterns:
+        parts.append(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})")
+    return "|".join(parts)
+
+
+def name_codes(names: pa.Array, rules: Rules) -> np.ndarray:
+    """Family code by name pattern for each repo name; the first matching family in file order wins.
+
+    One pass with all patterns joined finds the names that match any; each family's pattern then
+    runs only on those.
+    """
+    out = np.full(len(names), -1, dtype=np.int16)
+    if len(names) == 0:
+        return out
+    patterns = list(rules.name_pattern.items())
+    any_hit = np.asarray(pc.match_substring_regex(names, _union_pattern([p for _, p in patterns])).fill_null(False), dtype=bool)
+    todo = np.flatnonzero(any_hit)
+    findex = _family_index(rules)
+    for family, pattern in patterns:
+        if not len(todo):
+            break
+        hit = np.asarray(pc.match_substring_regex(names.take(pa.array(todo)), pattern).fill_null(False), dtype=bool)
+        out[todo[hit]] = findex[family]
+        todo = todo[~hit]
+    return out
+
+
+def root_codes(ids: pa.Array, rules: Rules) -> np.ndarray:
+    """Family code of lineage roots given by id: by organisation, else by name."""
+    ns, name = split_ids(ids)
+    fam, _ = org_codes(ns, name, rules)
+    todo = np.flatnonzero(fam < 0)
+    if len(todo):
+        fam[todo] = name_codes(name.take(pa.array(todo)), rules)
+    return fam
+
+
+def _names(codes: np.ndarray, labels: list[str]) -> np.ndarray:
+    """Codes to an object array of labels (None for -1), for small arrays and messages."""
+    lut = np.array([*labels, None], dtype=object)
+    return lut[np.where(codes < 0, len(labels), codes)]
 
 
 def org_family(ids: pa.Array, rules: Rules) -> np.ndarray:
     """Family by organisation for each id (object array, None where no rule applies)."""
     ns, name = split_ids(ids)
-    out = np.full(len(ids), None, dtype=object)
-    for row in rules.table.itertuples(index=False):
-        in_org = pc.equal(ns, row.org)
-        if not pc.any(in_org).as_py():
-            continue
-        mask = in_org
-        if row.org_scope == "pattern":
-            mask = pc.and_(in_org, pc.match_substring_regex(name, row.name_pattern))
-        hit = np.asarray(mask.fill_null(False), dtype=bool) & (out == None)  # noqa: E711
-        out[hit] = row.family
-    return out
+    return _names(org_codes(ns, name, rules)[0], rules.families)
 
 
 def name_family(names: pa.Array, rules: Rules) -> np.ndarray:
-    """Family by name pattern for each repo name; the first matching family in file order wins."""
-    out = np.full(len(names), None, dtype=object)
-    todo = np.ones(len(names), dtype=bool)
-    for family, pattern in rules.name_pattern.items():
-        if not todo.any():
-            break
-        idx = np.flatnonzero(todo)
-        sub = names.take(pa.array(idx)) if len(idx) < len(names) else names
-        hit = np.asarray(pc.match_substring_regex(sub, pattern).fill_null(False), dtype=bool)
-        out[idx[hit]] = family
-        todo[idx[hit]] = False
-    return out
+    """Family by name pattern for each repo name (object array, None where no pattern matches)."""
+    return _names(name_codes(names, rules), rules.families)
 
 
 def root_family(ids: pa.Array, rules: Rules) -> np.ndarray:
-    """Family of a lineage root: by organisation, else by name."""
-    fam = org_family(ids, rules)
-    todo = np.flatnonzero(fam == None)  # noqa: E711
-    if len(todo):
-        _, name = split_ids(ids.take(pa.array(todo)))
-        fam[todo] = name_family(name, rules)
-    return fam
+    """Family of a lineage root: by organisation, else by name (object array)."""
+    return _names(root_codes(ids, rules), rules.families)
 
 
 # --------------------------------------------------------------------------- pointer jumping
@@ -271,21 +334,35 @@ def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
     return order[first]
 
 
+def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the code all its known (>= 0) entries agree on (-1 if none) and whether they disagree."""
+    known = codes >= 0
+    lo = np.full(n, np.iinfo(np.int16).max, dtype=np.int16)
+    hi = np.full(n, -1, dtype=np.int16)
+    np.minimum.at(lo, rows[known], codes[known])
+    np.maximum.at(hi, rows[known], codes[known])
+    agreed = np.where((hi >= 0) & (lo == hi), hi, -1).astype(np.int16)
+    return agreed, (hi >= 0) & (lo != hi)
+
+
 def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     """Classify every model of a snapshot table; one row per model, in table order.
 
     Columns: ``id``, ``family``, ``owner_org``, ``region``, ``party``, ``basis``,
-    ``lineage_root``, ``parent`` (the primary parent), ``uploader_family``, ``lineage_family``, ``lineage_depth``,
-    ``lineage_flags``.
+    ``lineage_root``, ``parent`` (the primary parent), ``uploader_family``,
+    ``lineage_family``, ``lineage_depth``, ``lineage_flags``.
     """
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id").combine_chunks() if n else pa.array([], pa.string())
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
     ns, name = split_ids(ids)
     idx_all = np.arange(n)
 
-    uploader = org_family(ids, rules)
-    own_name = name_family(name, rules)
+    uploader, up_rule = org_codes(ns, name, rules)
+    own_name = name_codes(name, rules)
+    own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
 
     row, parent, self_ref_rows = _parents(table, ids)
     pos = pc.index_in(parent, value_set=ids)
@@ -293,130 +370,124 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     pos_np = np.asarray(pos.fill_null(-1), dtype=np.int64)
     nparents = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
 
-    # Families of every parent id that could end a chain (present or not), computed once.
+    # Families of every distinct parent id (present or not), computed once.
     encoded = pc.dictionary_encode(parent)
-    uniq_parent = encoded.dictionary
     parent_code = np.asarray(encoded.indices, dtype=np.int64)
-    uniq_parent_fam = root_family(uniq_parent, rules)
-    parent_org = org_family(uniq_parent, rules)[parent_code]
+    p_ns, p_name = split_ids(encoded.dictionary)
+    uniq_org, _ = org_codes(p_ns, p_name, rules)
+    uniq_root = uniq_org.copy()
+    todo = np.flatnonzero(uniq_root < 0)
+    if len(todo):
+        uniq_root[todo] = name_codes(p_name.take(pa.array(todo)), rules)
 
     # Primary parent: in a family organisation, else present, else first listed.
-    key = np.where(parent_org != None, 0, np.where(present, 1, 2))  # noqa: E711
+    key = np.where(uniq_org[parent_code] >= 0, 0, np.where(present, 1, 2)) if len(row) else np.zeros(0, dtype=np.int64)
     prim = _first_per_row(row, key) if len(row) else np.zeros(0, dtype=np.int64)
     prim_row = row[prim]
     nxt = idx_all.copy()
     ok = present[prim]
     nxt[prim_row[ok]] = pos_np[prim][ok]
-    primary_id = np.full(n, None, dtype=object)
-    if len(prim):
-        primary_id[prim_row] = np.asarray(parent.take(pa.array(prim)).to_numpy(zero_copy_only=False), dtype=object)
     external = np.full(n, -1, dtype=np.int64)  # flat index of an absent primary parent
     external[prim_row[~ok]] = prim[~ok]
 
     end, depth, in_cycle = _jump(nxt)
     ends_outside = (external[end] >= 0) & ~in_cycle
-    root_id = np.asarray(ids.to_numpy(zero_copy_only=False), dtype=object)[end]
-    ext_flat = external[end[ends_outside]]
-    if ext_flat.size:
-        root_id[ends_outside] = np.asarray(parent.take(pa.array(ext_flat)).to_numpy(zero_copy_only=False), dtype=object)
     depth = np.where(ends_outside, depth + 1, depth)
+    # Roots and primary parents are taken from ids and parent ids without leaving Arrow.
+    both = pa.concat_arrays([ids, parent]) if len(parent) else ids
+    root_index = np.where(ends_outside, n + external[end], end)
+    root_id = both.take(pa.array(root_index))
+    prim_index = np.full(n, -1, dtype=np.int64)
+    prim_index[prim_row] = n + prim
+    parent_id = both.take(pa.array(prim_index, mask=prim_index < 0))
 
     # Lineage family: chains of single-parent links end at an anchor (a root, an absent parent,
     # or a merge); merges take the family their parents agree on.
     single = nparents == 1
     nxt_a = idx_all.copy()
-    srow_mask = single[row] & present
-    nxt_a[row[srow_mask]] = pos_np[srow_mask]
+    single_present = single[row] & present
+    nxt_a[row[single_present]] = pos_np[single_present]
     anchor, _, a_cycle = _jump(nxt_a)
-    own_root_fam = root_family(ids, rules)
-    anchor_fam = np.full(n, None, dtype=object)
-    # anchors without parents, or with a single absent parent
+    anchor_fam = np.full(n, -1, dtype=np.int16)
     no_parent = nparents == 0
-    anchor_fam[no_parent] = own_root_fam[no_parent]
+    anchor_fam[no_parent] = own_root[no_parent]
     single_absent = single[row] & ~present
-    anchor_fam[row[single_absent]] = uniq_parent_fam[parent_code[single_absent]]
-    anchor_fam[a_cycle] = own_root_fam[anchor[a_cycle]]
+    anchor_fam[row[single_absent]] = uniq_root[parent_code[single_absent]]
+    anchor_fam[a_cycle] = own_root[anchor[a_cycle]]
     merge_rows = np.flatnonzero(nparents > 1)
     mixed = np.zeros(n, dtype=bool)
     if merge_rows.size:
         in_merge = nparents[row] > 1
         m_row, m_present, m_pos, m_code = row[in_merge], present[in_merge], pos_np[in_merge], parent_code[in_merge]
-        merge_fam = np.full(n, None, dtype=object)
+        is_merge = nparents > 1
+        absent_fam = uniq_root[m_code]
+        p_anchor = anchor[np.where(m_present, m_pos, 0)]
+        merge_fam = np.full(n, -1, dtype=np.int16)
         for _ in range(64):  # bounded by the nesting depth of merges of merges
-            pf = np.where(m_present, None, uniq_parent_fam[m_code]).astype(object)
-            pa_idx = anchor[np.where(m_present, m_pos, 0)]
-            from_anchor = np.where(np.isin(pa_idx, merge_rows), merge_fam[pa_idx], anchor_fam[pa_idx])
-            pf[m_present] = from_anchor[m_present]
-            known = pf != None  # noqa: E711
-            frame = pd.DataFrame({"row": m_row[known], "fam": pf[known]})
-            agg = frame.groupby("row")["fam"].agg(["nunique", "first"])
-            new = np.full(n, None, dtype=object)
-            agree = agg[agg["nunique"] == 1]
-            new[agree.index.to_numpy()] = agree["first"].to_numpy()
-            new_mixed = np.zeros(n, dtype=bool)
-            new_mixed[agg.index[agg["nunique"] > 1].to_numpy()] = True
+            via_anchor = np.where(is_merge[p_anchor], merge_fam[p_anchor], anchor_fam[p_anchor])
+            pf = np.where(m_present, via_anchor, absent_fam).astype(np.int16)
+            new, new_mixed = _agree(m_row, pf, n)
             if np.array_equal(new[merge_rows], merge_fam[merge_rows]) and np.array_equal(new_mixed, mixed):
                 break
-            merge_fam, mixed = new, new_mixed
+            merge_fam[merge_rows], mixed = new[merge_rows], new_mixed
         anchor_fam[merge_rows] = merge_fam[merge_rows]
     lineage_fam = anchor_fam[anchor]
     mixed_any = mixed[anchor]
 
-    # Family, party and basis.
-    has_lineage = nparents > 0
-    lineage_filled = np.where(lineage_fam != None, lineage_fam, np.where(own_name != None, own_name, uploader))  # noqa: E711
-    family = np.full(n, None, dtype=object)
-    basis = np.full(n, "none", dtype=object)
-    party = np.full(n, "unrelated", dtype=object)
-    is_org = uploader != None  # noqa: E711
-    family[is_org] = uploader[is_org]
-    basis[is_org] = "org"
-    party[is_org] = "first-party"
-    by_lineage = ~is_org & has_lineage & (lineage_fam != None)  # noqa: E711
-    family[by_lineage] = lineage_fam[by_lineage]
-    basis[by_lineage] = "lineage"
-    by_name = ~is_org & ~by_lineage & (own_name != None)  # noqa: E711
-    family[by_name] = own_name[by_name]
-    basis[by_name] = "name"
-    party[by_lineage | by_name] = "derivative"
+    # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
+    # basis 0 org, 1 lineage, 2 name, 3 none).
+    lineage_filled = np.where(lineage_fam >= 0, lineage_fam, np.where(own_name >= 0, own_name, uploader)).astype(np.int16)
+    is_org = uploader >= 0
+    by_lineage = ~is_org & (nparents > 0) & (lineage_fam >= 0)
+    by_name = ~is_org & ~by_lineage & (own_name >= 0)
+    family = np.select([is_org, by_lineage, by_name], [uploader, lineage_fam, own_name], -1).astype(np.int16)
+    basis = np.select([is_org, by_lineage, by_name], [0, 1, 2], 3)
+    party = np.select([is_org, by_lineage | by_name], [0, 1], 2)
 
-    # Owner organisation: the uploader for first-party models, the root's namespace when the
-    # root is in the family's organisation, else the family's first organisation.
-    first_org = rules.first_org
-    region_of = rules.region_of
-    root_arr = pa.array(root_id, pa.string())
-    root_ns = np.asarray(split_ids(root_arr)[0].to_numpy(zero_copy_only=False), dtype=object)
-    root_org_fam = org_family(root_arr, rules)
-    owner = pd.Series(family).map(first_org).to_numpy(dtype=object)
-    use_root = (root_org_fam == family) & (family != None)  # noqa: E711
-    owner[use_root] = root_ns[use_root]
-    owner[is_org] = np.asarray(ns.to_numpy(zero_copy_only=False), dtype=object)[is_org]
-    region = pd.Series(family).map(region_of).to_numpy(dtype=object)
+    # Owner organisation (a rule row): the uploader's for first-party repos, the root's when the
+    # root sits in the family's organisation, else the family's first organisation.
+    r_ns, r_name = split_ids(root_id)
+    root_fam_org, root_rule = org_codes(r_ns, r_name, rules)
+    first_rule = np.array([rules.table.index[rules.table["family"] == f][0] for f in rules.families] + [-1], dtype=np.int16)
+    owner = first_rule[np.where(family < 0, len(rules.families), family)]
+    use_root = (root_fam_org == family) & (family >= 0)
+    owner = np.where(use_root, root_rule, owner)
+    owner = np.where(is_org, up_rule, owner)
+    orgs = list(rules.table["org"])
+    org_names = list(dict.fromkeys(orgs))
+    rule_to_org = np.array([org_names.index(o) for o in orgs] + [-1], dtype=np.int64)
+    fam_region = np.array([rules.region_of[f] for f in rules.families], dtype=object)
+    regions = list(dict.fromkeys(fam_region))
+    region_code = np.array([regions.index(r) for r in fam_region] + [-1], dtype=np.int16)[np.where(family < 0, len(rules.families), family)]
 
     masks = (np.isin(idx_all, self_ref_rows), in_cycle | a_cycle, ends_outside, mixed_any)
-    code = sum(m.astype(np.int64) << i for i, m in enumerate(masks))
-    names = np.array(["|".join(f for i, f in enumerate(FLAGS) if c >> i & 1) for c in range(1 << len(FLAGS))], dtype=object)
-    flags = names[code] if n else np.array([], dtype=object)
+    flag_code = sum(m.astype(np.int64) << i for i, m in enumerate(masks)) if n else np.zeros(0, dtype=np.int64)
+    flag_names = ["|".join(f for i, f in enumerate(FLAGS) if c >> i & 1) for c in range(1 << len(FLAGS))]
     depth_s = pd.array(np.where(depth < 0, 0, depth), dtype="Int64")
     depth_s[depth < 0] = pd.NA
 
-    out = pd.DataFrame(
+    def cat(codes, labels):
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=labels) if n else pd.Categorical([], categories=labels)
+
+    def strings(arr):
+        return pd.Series(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)).array if n else pd.array([], dtype="str")
+
+    return pd.DataFrame(
         {
-            "id": pd.array(ids.to_numpy(zero_copy_only=False), dtype="str"),
-            "family": pd.array(family, dtype="str"),
-            "owner_org": pd.array(owner, dtype="str"),
-            "region": pd.array(region, dtype="str"),
-            "party": pd.Categorical(party, categories=["first-party", "derivative", "unrelated"]),
-            "basis": pd.Categorical(basis, categories=["org", "lineage", "name", "none"]),
-            "lineage_root": pd.array(root_id, dtype="str"),
-            "parent": pd.array(primary_id, dtype="str"),
-            "uploader_family": pd.array(uploader, dtype="str"),
-            "lineage_family": pd.array(lineage_filled, dtype="str"),
+            "id": strings(ids),
+            "family": cat(family, rules.families),
+            "owner_org": cat(rule_to_org[np.where(owner < 0, len(orgs), owner)], org_names),
+            "region": cat(region_code, regions),
+            "party": cat(party, ["first-party", "derivative", "unrelated"]),
+            "basis": cat(basis, ["org", "lineage", "name", "none"]),
+            "lineage_root": strings(root_id),
+            "parent": strings(parent_id),
+            "uploader_family": cat(uploader, rules.families),
+            "lineage_family": cat(lineage_filled, rules.families),
             "lineage_depth": depth_s,
-            "lineage_flags": pd.array(flags, dtype="str"),
+            "lineage_flags": cat(flag_code, flag_names),
         }
     )
-    return out
 
 
 def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:

@@ -162,11 +162,14 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
     region_names = [*dict.fromkeys(rules.region_of[f] for f in rules.families), OTHER]
     region_of = {f: rules.region_of[f] for f in rules.families} | {OTHER: OTHER}
     out: dict[str, Any] = {"families": fams, "regions": region_names}
+    region_code = np.asarray([region_names.index(region_of[f]) for f in fams], dtype=np.int64)
     for att, col in (("uploader", "uploader_family"), ("lineage", "lineage_family")):
-        codes = pd.Categorical(cls[col].fillna(OTHER), categories=fams).codes.astype(np.int64)
+        # Classification categories are the rules' families in order; code -1 (none) is OTHER.
+        assert list(cls[col].cat.categories) == fams[:-1]
+        codes = cls[col].cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(fams) - 1
         out[f"family_{att}"] = codes
-        reg = [region_names.index(region_of[f]) for f in fams]
-        out[f"region_{att}"] = np.asarray(reg, dtype=np.int64)[codes]
+        out[f"region_{att}"] = region_code[codes]
     tag = snap.table.column("pipeline_tag")
     out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
     for m in METRICS:
@@ -339,7 +342,7 @@ def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str =
     rules = families.load_rules()
     cls = pd.concat([families.classify(b)[["id", keycol]], families.classify(a)[["id", keycol]]]).drop_duplicates("id")
     iv = iv.merge(cls, on="id", how="left")
-    name = iv[keycol].fillna(OTHER)
+    name = iv[keycol].astype(object).where(iv[keycol].notna(), OTHER)
     if by == "region":
         name = name.map(rules.region_of).fillna(OTHER)
     elif by != "family":
