@@ -157,9 +157,13 @@ def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
 
 def split_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Namespace and name of each repo id (``"Qwen/Qwen3-8B"`` → ``"Qwen"``, ``"Qwen3-8B"``)."""
-    ns = pc.replace_substring_regex(ids, r"/.*$", "")
-    name = pc.replace_substring_regex(ids, r"^[^/]*/?", "")
-    return ns, name
+    if len(ids) == 0:
+        return ids, ids
+    # An id without a slash is all namespace and no name.
+    if not pc.all(pc.match_substring(ids, "/")).as_py():
+        ids = pc.if_else(pc.match_substring(ids, "/"), ids, pc.binary_join_element_wise(ids, "", "/"))
+    parts = pc.split_pattern(ids, "/", max_splits=1)
+    return pc.list_element(parts, 0), pc.list_element(parts, 1)
 
 
 def _family_index(rules: Rules) -> dict[str, int]:
@@ -177,7 +181,7 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
     rule_row = np.full(n, -1, dtype=np.int16)
     if n == 0:
         return fam, rule_row
-    enc = pc.dictionary_encode(ns)
+    enc = pc.dictionary_encode(ns.combine_chunks() if isinstance(ns, pa.ChunkedArray) else ns)
     codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int64)
     lookup = {v: k for k, v in enumerate(enc.dictionary.to_pylist())}
     findex = _family_index(rules)
@@ -309,20 +313,22 @@ def _jump(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- classification
 
 
-def _parents(table: pa.Table, ids: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
-    """Flattened parent lists without self-references: ``(row, parent_id, self_ref_rows)``."""
-    bm = table.column("base_models").combine_chunks() if table.num_rows else pa.array([], pa.list_(pa.string()))
-    if isinstance(bm, pa.ChunkedArray):
-        bm = bm.combine_chunks()
-    flat = pc.list_flatten(bm)
-    row = np.asarray(pc.list_parent_indices(bm), dtype=np.int64)
-    if len(flat) == 0:
-        return row, flat, np.zeros(0, dtype=np.int64)
-    own = ids.take(pa.array(row))
-    keep = pc.and_(pc.and_(pc.is_valid(flat), pc.not_equal(flat, own)), pc.not_equal(flat, ""))
-    self_ref = np.asarray(pc.equal(flat, own).fill_null(False), dtype=bool)
-    keep_np = np.asarray(keep.fill_null(False), dtype=bool)
-    return row[keep_np], flat.filter(keep), np.unique(row[self_ref])
+def _parents(table: pa.Table) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """Flattened parent lists without empty entries: ``(row, code, distinct_parent_ids)``, where
+    ``code`` indexes ``distinct_parent_ids``."""
+    bm = table.column("base_models")
+    rows, flats, offset = [], [], 0
+    for chunk in bm.chunks:
+        rows.append(np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset))
+        flats.append(pc.list_flatten(chunk))
+        offset += len(chunk)
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+    flat = pa.chunked_array(flats, pa.string()).combine_chunks() if flats else pa.array([], pa.string())
+    keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
+    if not pc.all(keep).as_py():
+        row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
+    encoded = pc.dictionary_encode(flat)
+    return row, np.asarray(encoded.indices, dtype=np.int32), encoded.dictionary
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -354,52 +360,66 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     """
     rules = rules or load_rules()
     n = table.num_rows
-    ids = table.column("id").combine_chunks() if n else pa.array([], pa.string())
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    ns, name = split_ids(ids)
-    idx_all = np.arange(n)
+    ids = table.column("id") if n else pa.chunked_array([], pa.string())
+    idx_all = np.arange(n, dtype=np.int32)
 
+    ns, name = split_ids(ids)
     uploader, up_rule = org_codes(ns, name, rules)
     own_name = name_codes(name, rules)
+    del ns, name
     own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
 
-    row, parent, self_ref_rows = _parents(table, ids)
-    pos = pc.index_in(parent, value_set=ids)
-    present = np.asarray(pc.is_valid(pos), dtype=bool)
-    pos_np = np.asarray(pos.fill_null(-1), dtype=np.int64)
+    # Distinct parent ids, and where each sits in the snapshot (-1: absent). Probing the ids
+    # against the distinct parents builds the smaller hash table.
+    row, parent_code, uniq = _parents(table)
+    where = pc.index_in(ids, value_set=uniq)
+    uniq_pos = np.full(len(uniq), -1, dtype=np.int32)
+    valid = pc.is_valid(where)
+    uniq_pos[np.asarray(where.filter(valid), dtype=np.int64)] = idx_all[np.asarray(valid, dtype=bool)]
+    del where, valid
+    pos_np = uniq_pos[parent_code]
+    # A model listing itself as its parent: the entry is dropped and the model flagged.
+    selfref = pos_np == row
+    self_ref_rows = np.unique(row[selfref])
+    if selfref.any():
+        row, parent_code, pos_np = row[~selfref], parent_code[~selfref], pos_np[~selfref]
+    del selfref
+    present = pos_np >= 0
     nparents = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
 
     # Families of every distinct parent id (present or not), computed once.
-    encoded = pc.dictionary_encode(parent)
-    parent_code = np.asarray(encoded.indices, dtype=np.int64)
-    p_ns, p_name = split_ids(encoded.dictionary)
-    uniq_org, _ = org_codes(p_ns, p_name, rules)
+    p_ns, p_name = split_ids(uniq)
+    uniq_org, uniq_org_rule = org_codes(p_ns, p_name, rules)
     uniq_root = uniq_org.copy()
     todo = np.flatnonzero(uniq_root < 0)
     if len(todo):
         uniq_root[todo] = name_codes(p_name.take(pa.array(todo)), rules)
+    del p_ns, p_name, todo
 
     # Primary parent: in a family organisation, else present, else first listed.
-    key = np.where(uniq_org[parent_code] >= 0, 0, np.where(present, 1, 2)) if len(row) else np.zeros(0, dtype=np.int64)
+    key = np.where(uniq_org[parent_code] >= 0, 0, np.where(present, 1, 2)).astype(np.int8)
     prim = _first_per_row(row, key) if len(row) else np.zeros(0, dtype=np.int64)
+    del key
     prim_row = row[prim]
     nxt = idx_all.copy()
     ok = present[prim]
     nxt[prim_row[ok]] = pos_np[prim][ok]
-    external = np.full(n, -1, dtype=np.int64)  # flat index of an absent primary parent
-    external[prim_row[~ok]] = prim[~ok]
+    external = np.full(n, -1, dtype=np.int32)  # distinct-parent code of an absent primary parent
+    external[prim_row[~ok]] = parent_code[prim[~ok]]
 
     end, depth, in_cycle = _jump(nxt)
-    ends_outside = (external[end] >= 0) & ~in_cycle
+    del nxt
+    ext_code = external[end]
+    del external
+    ends_outside = (ext_code >= 0) & ~in_cycle
     depth = np.where(ends_outside, depth + 1, depth)
-    # Roots and primary parents are taken from ids and parent ids without leaving Arrow.
-    both = pa.concat_arrays([ids, parent]) if len(parent) else ids
-    root_index = np.where(ends_outside, n + external[end], end)
-    root_id = both.take(pa.array(root_index))
+    # Roots and primary parents are taken from the ids and the distinct parent ids.
+    pool = pa.chunked_array([*ids.chunks, uniq], pa.string())
+    root_id = pool.take(pa.array(np.where(ends_outside, n + ext_code, end)))
     prim_index = np.full(n, -1, dtype=np.int64)
-    prim_index[prim_row] = n + prim
-    parent_id = both.take(pa.array(prim_index, mask=prim_index < 0))
+    prim_index[prim_row] = n + parent_code[prim]
+    parent_id = pool.take(pa.array(prim_index, mask=prim_index < 0))
+    del pool, prim_index, prim, prim_row, ok
 
     # Lineage family: chains of single-parent links end at an anchor (a root, an absent parent,
     # or a merge); merges take the family their parents agree on.
@@ -446,8 +466,9 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
 
     # Owner organisation (a rule row): the uploader's for first-party repos, the root's when the
     # root sits in the family's organisation, else the family's first organisation.
-    r_ns, r_name = split_ids(root_id)
-    root_fam_org, root_rule = org_codes(r_ns, r_name, rules)
+    safe = np.maximum(ext_code, 0)
+    root_fam_org = np.where(ends_outside, uniq_org[safe] if len(uniq_org) else -1, uploader[end])
+    root_rule = np.where(ends_outside, uniq_org_rule[safe] if len(uniq_org) else -1, up_rule[end])
     first_rule = np.array([rules.table.index[rules.table["family"] == f][0] for f in rules.families] + [-1], dtype=np.int16)
     owner = first_rule[np.where(family < 0, len(rules.families), family)]
     use_root = (root_fam_org == family) & (family >= 0)
