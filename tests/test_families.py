@@ -64,6 +64,35 @@ def test_cycle_terminates_and_is_flagged(tmp_path):
     assert c.loc["Qwen/Qwen3-1B", "lineage_flags"] == ""
 
 
+@pytest.mark.parametrize("length", [2, 4, 5])
+def test_loops_of_any_length(tmp_path, length):
+    records = [{"id": f"u{k}/m", "base_models": [f"u{(k + 1) % length}/m"]} for k in range(length)]
+    records.append({"id": "z/tail", "base_models": ["u1/m"]})
+    c = classify(records, tmp_path)
+    assert (c["lineage_flags"] == "cycle").all()
+    assert (c["lineage_root"] == "u0/m").all()
+    assert c["lineage_depth"].isna().all()
+
+
+def test_jump_matches_a_plain_walk():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    nxt = np.where(rng.random(n) < 0.3, np.arange(n), rng.integers(0, n, n))
+    end, depth, loop = families._jump(nxt)
+    for i in range(n):
+        seen, cur = [], i
+        while nxt[cur] != cur and cur not in seen:
+            seen.append(cur)
+            cur = nxt[cur]
+        if nxt[cur] == cur:
+            assert (end[i], depth[i], loop[i]) == (cur, len(seen), False)
+        else:
+            cycle = seen[seen.index(cur):]
+            assert loop[i] and end[i] == min(cycle) and depth[i] == -1
+
+
 def test_self_reference_is_ignored_and_flagged(tmp_path):
     c = classify([
         {"id": "bob/Qwen-loop", "base_models": ["bob/Qwen-loop"]},

@@ -37,7 +37,9 @@ Everything is vectorised over Arrow and NumPy arrays; the only Python loops run 
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -186,10 +188,11 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
     lookup = {v: k for k, v in enumerate(enc.dictionary.to_pylist())}
     findex = _family_index(rules)
     table = rules.table
-    wanted = {lookup[o] for o in table["org"] if o in lookup}
-    if not wanted:
+    wanted = np.zeros(len(lookup) + 1, dtype=bool)  # the last slot stands for a null namespace
+    wanted[[lookup[o] for o in table["org"] if o in lookup]] = True
+    if not wanted.any():
         return fam, rule_row
-    candidates = np.flatnonzero(np.isin(codes, list(wanted)))
+    candidates = np.flatnonzero(wanted[codes])
     cand_codes = codes[candidates]
     for k, row in enumerate(table.itertuples(index=False)):
         code = lookup.get(row.org)
@@ -203,6 +206,52 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
         fam[rows] = findex[row.family]
         rule_row[rows] = k
     return fam, rule_row
+
+
+def _id_rules(ids: pa.ChunkedArray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Organisation family, its rule row, and name family of every id.
+
+    The work is per row, so chunks are processed in parallel threads (Arrow's kernels release
+    the GIL): on a snapshot read from parquet, one chunk per row group.
+    """
+
+    def one(chunk):
+        ns, name = split_ids(chunk)
+        fam, rule = org_codes(ns, name, rules)
+        return fam, rule, name_codes(name, rules)
+
+    chunks = [c for c in ids.chunks if len(c)] if isinstance(ids, pa.ChunkedArray) else [ids]
+    if len(chunks) <= 1:
+        parts = [one(c) for c in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(one, chunks))
+    if not parts:
+        empty = np.zeros(0, dtype=np.int16)
+        return empty, empty.copy(), empty.copy()
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def _parallel_index_in(ids: pa.ChunkedArray, values: pa.Array) -> list[tuple[int, pa.Array]]:
+    """``index_in`` of the ids in ``values``, in as many threads as cores, as (first row, result)."""
+    chunks = [c for c in (ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]) if len(c)]
+    if not chunks:
+        return []
+    workers = max(1, min(len(chunks), os.cpu_count() or 1))
+    starts, start = [], 0
+    per = -(-len(chunks) // workers)
+    groups = [chunks[k:k + per] for k in range(0, len(chunks), per)]
+    for g in groups:
+        starts.append(start)
+        start += sum(len(c) for c in g)
+
+    def one(g):
+        return pc.index_in(pa.chunked_array(g, pa.string()), value_set=values)
+
+    if len(groups) == 1:
+        return [(0, one(groups[0]))]
+    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+        return list(zip(starts, pool.map(one, groups)))
 
 
 def _union_pattern(patterns: list[str]) -> str:
@@ -279,34 +328,29 @@ def _jump(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ptr = nxt.copy()
     depth = (nxt != np.arange(n)).astype(np.int64)
     active = np.flatnonzero(ptr[ptr] != ptr)
-    rounds = 0
     limit = max(1, int(np.ceil(np.log2(max(n, 2))))) + 1
-    while active.size and rounds < limit:
+    for _ in range(limit):
+        if not active.size:
+            break
         p = ptr[active]
         depth[active] = depth[active] + depth[p]
         ptr[active] = ptr[p]
         active = active[ptr[ptr[active]] != ptr[active]]
-        rounds += 1
+    # A chain has ended only where it reached a root (a node that is its own parent); doubling
+    # can also settle on a node of a loop of even length, so test against nxt, not ptr.
+    stuck = np.flatnonzero(nxt[ptr] != ptr)
     in_cycle = np.zeros(n, dtype=bool)
-    if active.size:
-        # Only nodes in or leading into a loop can still be moving: the set is closed under
-        # nxt, so doubling over it with a running minimum finds each loop's smallest index.
-        stuck = np.flatnonzero(ptr[ptr] != ptr)
-        closed = np.unique(np.concatenate([stuck, nxt[stuck]]))
-        while True:
-            grown = np.unique(np.concatenate([closed, nxt[closed]]))
-            if grown.size == closed.size:
-                break
-            closed = grown
+    if stuck.size:
+        # The nodes in or leading into loops are closed under nxt: doubling over them with a
+        # running minimum finds each loop's smallest index.
         p2 = nxt.copy()
         low = np.arange(n)
-        for _ in range(max(1, int(np.ceil(np.log2(max(closed.size, 2))))) + 1):
-            low[closed] = np.minimum(low[closed], low[p2[closed]])
-            p2[closed] = p2[p2[closed]]
-        looping = closed[ptr[closed] != ptr[ptr[closed]]]
-        ptr[looping] = low[p2[looping]]
-        depth[looping] = -1
-        in_cycle[looping] = True
+        for _ in range(max(1, int(np.ceil(np.log2(max(stuck.size, 2))))) + 1):
+            low[stuck] = np.minimum(low[stuck], low[p2[stuck]])
+            p2[stuck] = p2[p2[stuck]]
+        ptr[stuck] = low[p2[stuck]]
+        depth[stuck] = -1
+        in_cycle[stuck] = True
     return ptr, depth, in_cycle
 
 
@@ -332,12 +376,12 @@ def _parents(table: pa.Table) -> tuple[np.ndarray, pa.Array, np.ndarray]:
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
-    """Index (into the flat arrays) of the entry with the smallest key in each row."""
-    order = np.lexsort((np.arange(len(row)), order_key, row))
-    r = row[order]
-    first = np.ones(len(r), dtype=bool)
-    first[1:] = r[1:] != r[:-1]
-    return order[first]
+    """Index (into the flat arrays) of the entry with the smallest key in each row, the first
+    listed among equals. ``row`` is non-decreasing (entries of one row are contiguous)."""
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    # One number orders by key, then by position in the flat arrays.
+    composite = order_key.astype(np.int64) * len(row) + np.arange(len(row), dtype=np.int64)
+    return np.minimum.reduceat(composite, starts) % len(row)
 
 
 def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -351,6 +395,69 @@ def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.
     return agreed, (hi >= 0) & (lo != hi)
 
 
+@dataclass
+class Classification:
+    """Every model's classification as code arrays (in table order); ``frame()`` gives the table.
+
+    Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
+    the snapshot's ids followed by the distinct parent ids (``pool``; -1: none).
+    """
+
+    rules: Rules
+    ids: pa.ChunkedArray
+    uniq: pa.Array
+    family: np.ndarray
+    uploader: np.ndarray
+    lineage: np.ndarray
+    party: np.ndarray
+    basis: np.ndarray
+    owner_rule: np.ndarray
+    root_index: np.ndarray
+    parent_index: np.ndarray
+    depth: np.ndarray
+    flags: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.family)
+
+    def frame(self) -> pd.DataFrame:
+        """The classification table (see ``classify_table`` for its columns)."""
+        rules, n = self.rules, len(self)
+        pool = pa.chunked_array([*self.ids.chunks, self.uniq], pa.string())
+        orgs = list(rules.table["org"])
+        org_names = list(dict.fromkeys(orgs))
+        rule_to_org = np.array([org_names.index(o) for o in orgs] + [-1], dtype=np.int64)
+        fam_region = [rules.region_of[f] for f in rules.families]
+        regions = list(dict.fromkeys(fam_region))
+        region_of_code = np.array([regions.index(r) for r in fam_region] + [-1], dtype=np.int64)
+        flag_names = ["|".join(f for i, f in enumerate(FLAGS) if c >> i & 1) for c in range(1 << len(FLAGS))]
+        unknown = self.depth < 0
+        depth = pd.arrays.IntegerArray(np.where(unknown, 0, self.depth).astype(np.int64), unknown)
+
+        def cat(codes, labels):
+            return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=labels)
+
+        def strings(arr):
+            return pd.Series(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)).array if n else pd.array([], dtype="str")
+
+        return pd.DataFrame(
+            {
+                "id": strings(self.ids),
+                "family": cat(self.family, rules.families),
+                "owner_org": cat(rule_to_org[np.where(self.owner_rule < 0, len(orgs), self.owner_rule)], org_names),
+                "region": cat(region_of_code[np.where(self.family < 0, len(fam_region), self.family)], regions),
+                "party": cat(self.party, ["first-party", "derivative", "unrelated"]),
+                "basis": cat(self.basis, ["org", "lineage", "name", "none"]),
+                "lineage_root": strings(pool.take(pa.array(self.root_index))),
+                "parent": strings(pool.take(pa.array(self.parent_index, mask=self.parent_index < 0))),
+                "uploader_family": cat(self.uploader, rules.families),
+                "lineage_family": cat(self.lineage, rules.families),
+                "lineage_depth": depth,
+                "lineage_flags": cat(self.flags, flag_names),
+            }
+        )
+
+
 def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     """Classify every model of a snapshot table; one row per model, in table order.
 
@@ -358,25 +465,26 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     ``lineage_root``, ``parent`` (the primary parent), ``uploader_family``,
     ``lineage_family``, ``lineage_depth``, ``lineage_flags``.
     """
+    return compute(table, rules).frame()
+
+
+def compute(table: pa.Table, rules: Rules | None = None) -> Classification:
+    """The classification of every model of a snapshot table, as code arrays."""
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
     idx_all = np.arange(n, dtype=np.int32)
 
-    ns, name = split_ids(ids)
-    uploader, up_rule = org_codes(ns, name, rules)
-    own_name = name_codes(name, rules)
-    del ns, name
+    uploader, up_rule, own_name = _id_rules(ids, rules)
     own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
 
     # Distinct parent ids, and where each sits in the snapshot (-1: absent). Probing the ids
     # against the distinct parents builds the smaller hash table.
     row, parent_code, uniq = _parents(table)
-    where = pc.index_in(ids, value_set=uniq)
     uniq_pos = np.full(len(uniq), -1, dtype=np.int32)
-    valid = pc.is_valid(where)
-    uniq_pos[np.asarray(where.filter(valid), dtype=np.int64)] = idx_all[np.asarray(valid, dtype=bool)]
-    del where, valid
+    for start, where in _parallel_index_in(ids, uniq):
+        valid = pc.is_valid(where)
+        uniq_pos[np.asarray(where.filter(valid), dtype=np.int64)] = start + np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
     pos_np = uniq_pos[parent_code]
     # A model listing itself as its parent: the entry is dropped and the model flagged.
     selfref = pos_np == row
@@ -413,13 +521,11 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     del external
     ends_outside = (ext_code >= 0) & ~in_cycle
     depth = np.where(ends_outside, depth + 1, depth)
-    # Roots and primary parents are taken from the ids and the distinct parent ids.
-    pool = pa.chunked_array([*ids.chunks, uniq], pa.string())
-    root_id = pool.take(pa.array(np.where(ends_outside, n + ext_code, end)))
+    # Roots and primary parents as positions in the ids followed by the distinct parent ids.
+    root_index = np.where(ends_outside, n + ext_code, end).astype(np.int64)
     prim_index = np.full(n, -1, dtype=np.int64)
     prim_index[prim_row] = n + parent_code[prim]
-    parent_id = pool.take(pa.array(prim_index, mask=prim_index < 0))
-    del pool, prim_index, prim, prim_row, ok
+    del prim, prim_row, ok
 
     # Lineage family: chains of single-parent links end at an anchor (a root, an absent parent,
     # or a merge); merges take the family their parents agree on.
@@ -474,40 +580,15 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     use_root = (root_fam_org == family) & (family >= 0)
     owner = np.where(use_root, root_rule, owner)
     owner = np.where(is_org, up_rule, owner)
-    orgs = list(rules.table["org"])
-    org_names = list(dict.fromkeys(orgs))
-    rule_to_org = np.array([org_names.index(o) for o in orgs] + [-1], dtype=np.int64)
-    fam_region = np.array([rules.region_of[f] for f in rules.families], dtype=object)
-    regions = list(dict.fromkeys(fam_region))
-    region_code = np.array([regions.index(r) for r in fam_region] + [-1], dtype=np.int16)[np.where(family < 0, len(rules.families), family)]
-
-    masks = (np.isin(idx_all, self_ref_rows), in_cycle | a_cycle, ends_outside, mixed_any)
-    flag_code = sum(m.astype(np.int64) << i for i, m in enumerate(masks)) if n else np.zeros(0, dtype=np.int64)
-    flag_names = ["|".join(f for i, f in enumerate(FLAGS) if c >> i & 1) for c in range(1 << len(FLAGS))]
-    depth_s = pd.array(np.where(depth < 0, 0, depth), dtype="Int64")
-    depth_s[depth < 0] = pd.NA
-
-    def cat(codes, labels):
-        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=labels) if n else pd.Categorical([], categories=labels)
-
-    def strings(arr):
-        return pd.Series(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)).array if n else pd.array([], dtype="str")
-
-    return pd.DataFrame(
-        {
-            "id": strings(ids),
-            "family": cat(family, rules.families),
-            "owner_org": cat(rule_to_org[np.where(owner < 0, len(orgs), owner)], org_names),
-            "region": cat(region_code, regions),
-            "party": cat(party, ["first-party", "derivative", "unrelated"]),
-            "basis": cat(basis, ["org", "lineage", "name", "none"]),
-            "lineage_root": strings(root_id),
-            "parent": strings(parent_id),
-            "uploader_family": cat(uploader, rules.families),
-            "lineage_family": cat(lineage_filled, rules.families),
-            "lineage_depth": depth_s,
-            "lineage_flags": cat(flag_code, flag_names),
-        }
+    self_ref = np.zeros(n, dtype=bool)
+    self_ref[self_ref_rows] = True
+    flags = np.zeros(n, dtype=np.int64)
+    for i, mask in enumerate((self_ref, in_cycle | a_cycle, ends_outside, mixed_any)):
+        flags |= mask.astype(np.int64) << i
+    return Classification(
+        rules=rules, ids=ids, uniq=uniq, family=family, uploader=uploader, lineage=lineage_filled,
+        party=party, basis=basis, owner_rule=owner, root_index=root_index, parent_index=prim_index,
+        depth=depth, flags=flags,
     )
 
 
@@ -522,7 +603,17 @@ def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:
     key = ("classified", id(rules) if rules else None)
     cache = snapshot._cache
     if key not in cache:
-        cache[key] = classify_table(snapshot.table, rules)
+        cache[key] = codes(snapshot, rules).frame()
+    return cache[key]
+
+
+def codes(snapshot, rules: Rules | None = None) -> Classification:
+    """The classification of a loaded ``Snapshot`` as code arrays, computed once and cached;
+    what metrics use. ``classify`` builds the readable table from it."""
+    key = ("codes", id(rules) if rules else None)
+    cache = snapshot._cache
+    if key not in cache:
+        cache[key] = compute(snapshot.table, rules)
     return cache[key]
 
 

@@ -157,21 +157,21 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
     if "metric_frame" in cache:
         return cache["metric_frame"]
     rules = families.load_rules()
-    cls = families.classify(snap)
+    cls = families.codes(snap, None)
     fams = [*rules.families, OTHER]
     region_names = [*dict.fromkeys(rules.region_of[f] for f in rules.families), OTHER]
     region_of = {f: rules.region_of[f] for f in rules.families} | {OTHER: OTHER}
     out: dict[str, Any] = {"families": fams, "regions": region_names}
     region_code = np.asarray([region_names.index(region_of[f]) for f in fams], dtype=np.int64)
-    for att, col in (("uploader", "uploader_family"), ("lineage", "lineage_family")):
-        # Classification categories are the rules' families in order; code -1 (none) is OTHER.
-        assert list(cls[col].cat.categories) == fams[:-1]
-        codes = cls[col].cat.codes.to_numpy().astype(np.int64)
+    for att, codes in (("uploader", cls.uploader), ("lineage", cls.lineage)):
+        # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
+        codes = codes.astype(np.int64)
         codes[codes < 0] = len(fams) - 1
         out[f"family_{att}"] = codes
         out[f"region_{att}"] = region_code[codes]
     tag = snap.table.column("pipeline_tag")
     out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+    out["llm_models"] = int(out["llm"].sum())
     for m in METRICS:
         col = snap.table.column(m)
         out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
@@ -201,21 +201,28 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     if by not in ("family", "region"):
         raise DefinitionError(f"unknown grouping {by!r} (choose family or region)")
     frame = _frame(snap)
-    mask = _universe_mask(snap, frame, definition)
-    valid = frame[f"valid_{definition.metric}"]
-    counted = mask & valid
-    if mask.any() and not counted.any():
+    names = frame["families"] if by == "family" else frame["regions"]
+    if definition.universe == "list":
+        mask = _universe_mask(snap, frame, definition)
+        valid = frame[f"valid_{definition.metric}"]
+        counted = mask & valid
+        codes = frame[f"{by}_{definition.attribution}"]
+        totals = np.bincount(codes[counted], weights=frame[definition.metric][counted].astype(np.float64), minlength=len(names))
+        models = np.bincount(codes[counted], minlength=len(names))
+        in_universe = int(mask.sum())
+    else:
+        sums, counts = _grouped(frame, by, definition.attribution, definition.metric)
+        pick = slice(None) if definition.universe == "all" else 1
+        totals = sums.sum(axis=1) if definition.universe == "all" else sums[:, pick]
+        models = counts.sum(axis=1) if definition.universe == "all" else counts[:, pick]
+        in_universe = len(snap) if definition.universe == "all" else frame["llm_models"]
+    if in_universe and not models.sum():
         raise DefinitionError(
             f"snapshot {snap.label} has no {definition.metric} for the models of this universe "
             "(its source lacks that count)"
         )
-    names = frame["families"] if by == "family" else frame["regions"]
-    codes = frame[f"{by}_{definition.attribution}"]
-    values = frame[definition.metric]
-    totals = np.bincount(codes[counted], weights=values[counted].astype(np.float64), minlength=len(names))
     # Integer sums: float weights are exact below 2**53, far above any download total.
     totals = np.rint(totals).astype(np.int64)
-    models = np.bincount(codes[counted], minlength=len(names))
     total = int(totals.sum())
     rows = pd.DataFrame({"name": names, "downloads": totals, "models": models})
     rows = rows[(rows["models"] > 0) | (rows["name"] == OTHER)]
@@ -231,9 +238,26 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
         rows=rows,
         snapshot_label=snap.label,
         snapshot_date=snap.date,
-        models_counted=int(counted.sum()),
-        models_without_metric=int((mask & ~valid).sum()),
+        models_counted=int(models.sum()),
+        models_without_metric=int(in_universe - models.sum()),
     )
+
+
+def _grouped(frame: dict[str, Any], by: str, attribution: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sums and model counts per (family or region) × (not a language model, language model),
+    computed once per snapshot for each attribution and metric: both universes read from it."""
+    key = ("grouped", by, attribution, metric)
+    if key not in frame:
+        k = len(frame["families"] if by == "family" else frame["regions"])
+        both = frame[f"{by}_{attribution}"] * 2 + frame["llm"]
+        valid = frame[f"valid_{metric}"]
+        values = frame[metric]
+        if not valid.all():
+            both, values = both[valid], values[valid]
+        sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
+        counts = np.bincount(both, minlength=2 * k).reshape(k, 2)
+        frame[key] = (sums, counts)
+    return frame[key]
 
 
 def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None = None) -> pd.DataFrame:

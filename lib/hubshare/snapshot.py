@@ -159,8 +159,16 @@ def to_table(models: pd.DataFrame | pa.Table) -> pa.Table:
 def _duplicate_rows(ids) -> int:
     """Rows whose id is shared with another row. Saved snapshots are sorted by id, so a strictly
     increasing column (checked in one pass) has none; anything else is counted with a hash table."""
-    ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-    if ids.null_count == 0 and (len(ids) < 2 or pc.all(pc.greater(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py()):
+    chunks = [c for c in (ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]) if len(c)]
+    increasing = ids.null_count == 0
+    for k, c in enumerate(chunks):
+        if not increasing:
+            break
+        if len(c) > 1:
+            increasing = pc.all(pc.greater(c.slice(1), c.slice(0, len(c) - 1))).as_py()
+        if increasing and k:
+            increasing = c[0].as_py() > chunks[k - 1][-1].as_py()
+    if increasing:
         return 0
     counts = pc.value_counts(ids.drop_null())
     return pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py() or 0

@@ -1,0 +1,281 @@
+"""``make bench``: hubshare against a DuckDB baseline on seeded synthetic Hubs.
+
+For each size (default 100k, 1M and 2.5M models) it times, in a fresh process each: loading the
+snapshot, classifying it (lineage included) and computing shares under the eight preset
+Definitions, with the peak resident memory of that process. In the same run and on the same file,
+DuckDB computes the same eight family totals in SQL (a recursive CTE follows the lineage). The
+totals must match, or the benchmark fails. Last, it times executing every notebook once.
+
+Synthetic snapshots are generated once (seeded) and cached in ``benchmarks/.cache/``.
+
+    python benchmarks/run.py                       # what make bench runs
+    python benchmarks/run.py --sizes 100000 --no-notebooks
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CACHE = HERE / ".cache"
+SEED = 20260516
+SIZES = (100_000, 1_000_000, 2_500_000)
+NO_FAMILY = "no family"
+LOOP_LIMIT = 64  # steps the SQL walk takes before a chain counts as a loop
+
+
+# --------------------------------------------------------------------------- data
+
+
+def snapshot_path(n: int, seed: int = SEED, cache: Path = CACHE) -> Path:
+    """The cached synthetic snapshot of ``n`` models, generated on first use."""
+    from hubshare import snapshot, synthetic
+
+    path = cache / f"synthetic-{n}-seed{seed}"
+    if not (path / "manifest.json").exists():
+        table = synthetic.generate(n, seed=seed)
+        snapshot.save(table, path, synthetic.manifest(table, path.name, seed), overwrite=True)
+    return path
+
+
+# --------------------------------------------------------------------------- hubshare
+
+
+def ours(path: Path) -> dict:
+    """Load, classify and eight Definitions with hubshare; timings, peak memory and totals."""
+    from hubshare import families, metrics, snapshot
+
+    t0 = time.perf_counter()
+    snap = snapshot.load(path)
+    t1 = time.perf_counter()
+    families.codes(snap)  # lineage followed and every model classified, as the metrics use it
+    t2 = time.perf_counter()
+    totals = {}
+    for d in metrics.grid():
+        t = metrics.shares(snap, d)
+        totals[d.key] = {r.name: int(r.downloads) for r in t.rows.itertuples() if r.downloads}
+    t3 = time.perf_counter()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    families.classify(snap)  # the readable per-model table, timed apart: no Definition needs it
+    t4 = time.perf_counter()
+    return {"rows": len(snap), "load": t1 - t0, "classify": t2 - t1, "shares": t3 - t2, "total": t3 - t0,
+            "table": t4 - t3, "peak_mb": peak_mb, "totals": totals}
+
+
+# --------------------------------------------------------------------------- DuckDB baseline
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _family_sql(source: str, key: str) -> str:
+    """Org family, name family and root family (org, else name) of the ids in ``source``, as
+    family codes. The rules of families.csv become CASE expressions with constant patterns, the
+    first matching rule winning, as in hubshare."""
+    from hubshare import families
+
+    rules = families.load_rules()
+    code = {f: k for k, f in enumerate(rules.families)}
+    org_cases = " ".join(
+        f"WHEN ns = {_quote(r.org)}" + ("" if r.org_scope == "all" else f" AND regexp_matches(nm, {_quote(r.name_pattern)})") + f" THEN {code[r.family]}"
+        for r in rules.table.itertuples(index=False)
+    )
+    name_cases = " ".join(f"WHEN regexp_matches(nm, {_quote(p)}) THEN {code[f]}" for f, p in rules.name_pattern.items())
+    return f"""
+    WITH base AS (
+        SELECT {key} AS key, split_part(id, '/', 1) AS ns,
+               CASE WHEN position('/' IN id) > 0 THEN substr(id, position('/' IN id) + 1) ELSE '' END AS nm
+        FROM {source}),
+    fam AS (SELECT key, CASE {org_cases} END::SMALLINT AS org_fam, CASE {name_cases} END::SMALLINT AS name_fam FROM base)
+    SELECT key, org_fam, name_fam, coalesce(org_fam, name_fam) AS root_fam FROM fam
+    """
+
+
+def duckdb_totals(path: Path) -> dict:
+    """The eight family totals computed in DuckDB SQL, with the same rules as hubshare."""
+    import duckdb
+    from hubshare import families, metrics
+
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    parquet = str(path / "models.parquet").replace("'", "''")
+    con.execute(f"""
+        CREATE TEMP TABLE m AS
+        SELECT (row_number() OVER (ORDER BY id) - 1)::INTEGER AS i, id, base_models, pipeline_tag,
+               downloads_30d AS d30, downloads_all_time AS dall
+        FROM read_parquet('{parquet}')""")
+    con.execute(f"CREATE TEMP TABLE mf AS {_family_sql('m', 'i')}")
+    # Parents, without empty entries and self-references; present ones get their row.
+    con.execute("""
+        CREATE TEMP TABLE par AS
+        WITH p AS (SELECT i, id, unnest(base_models) AS parent FROM m)
+        SELECT p.i, p.parent, q.i AS pidx
+        FROM p LEFT JOIN m q ON q.id = p.parent
+        WHERE p.parent IS NOT NULL AND p.parent <> '' AND p.parent <> p.id""")
+    con.execute("CREATE TEMP TABLE np AS SELECT m.i, count(par.parent) AS n FROM m LEFT JOIN par USING (i) GROUP BY m.i")
+    con.execute("CREATE TEMP TABLE up AS SELECT DISTINCT parent AS id FROM par WHERE pidx IS NULL")
+    con.execute(f"CREATE TEMP TABLE upf AS {_family_sql('up', 'id')}")
+    # Single-parent links to present parents; the recursive walk follows them to an anchor.
+    con.execute("CREATE TEMP TABLE edge AS SELECT par.i, par.pidx AS nxt FROM par JOIN np USING (i) WHERE np.n = 1 AND par.pidx IS NOT NULL")
+    con.execute(f"""
+        CREATE TEMP TABLE anchor AS
+        WITH RECURSIVE w(i, cur, d) AS (
+            SELECT i, i, 0 FROM m
+            UNION ALL
+            SELECT w.i, e.nxt, w.d + 1 FROM w JOIN edge e ON e.i = w.cur WHERE w.d < {LOOP_LIMIT})
+        SELECT i,
+               CASE WHEN max(d) < {LOOP_LIMIT} THEN arg_max(cur, d)
+                    ELSE min(cur) FILTER (WHERE d >= {LOOP_LIMIT // 2}) END AS a,
+               max(d) >= {LOOP_LIMIT} AS looping
+        FROM w GROUP BY i""")
+    # Family of each non-merge anchor.
+    con.execute("""
+        CREATE TEMP TABLE afam AS
+        SELECT m.i, CASE WHEN np.n = 0 THEN mf.root_fam WHEN np.n = 1 THEN sa.root_fam END AS fam
+        FROM m JOIN np USING (i) JOIN mf ON mf.key = m.i
+        LEFT JOIN (SELECT par.i, upf.root_fam FROM par JOIN upf ON upf.key = par.parent WHERE par.pidx IS NULL) sa ON sa.i = m.i""")
+    con.execute("""
+        UPDATE afam SET fam = mf.root_fam
+        FROM anchor a, mf WHERE a.looping AND afam.i = a.a AND mf.key = a.a""")
+    # Merges take the family their parents agree on; repeated until merges of merges settle.
+    con.execute("""
+        CREATE TEMP TABLE mp AS
+        SELECT par.i, par.pidx, upf.root_fam AS absent_fam, a.a AS p_anchor
+        FROM par JOIN np USING (i) LEFT JOIN upf ON upf.key = par.parent AND par.pidx IS NULL LEFT JOIN anchor a ON a.i = par.pidx
+        WHERE np.n > 1""")
+    con.execute("CREATE TEMP TABLE merge_fam AS SELECT DISTINCT i, NULL::SMALLINT AS fam, false AS mixed FROM mp")
+    for _ in range(LOOP_LIMIT):
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE merge_new AS
+            SELECT mp.i,
+                   CASE WHEN count(DISTINCT pf) = 1 THEN min(pf) END AS fam,
+                   count(DISTINCT pf) > 1 AS mixed
+            FROM (SELECT mp.i,
+                         CASE WHEN mp.pidx IS NULL THEN mp.absent_fam
+                              WHEN mm.i IS NOT NULL THEN mm.fam
+                              ELSE af.fam END AS pf
+                  FROM mp LEFT JOIN merge_fam mm ON mm.i = mp.p_anchor LEFT JOIN afam af ON af.i = mp.p_anchor) mp
+            GROUP BY mp.i""")
+        changed = con.execute("""
+            SELECT count(*) FROM merge_new n JOIN merge_fam o USING (i)
+            WHERE n.fam IS DISTINCT FROM o.fam OR n.mixed <> o.mixed""").fetchone()[0]
+        con.execute("CREATE OR REPLACE TEMP TABLE merge_fam AS SELECT * FROM merge_new")
+        if not changed:
+            break
+    con.execute("""
+        CREATE TEMP TABLE cls AS
+        SELECT m.i, m.pipeline_tag, m.d30, m.dall, mf.org_fam AS uploader,
+               coalesce(CASE WHEN mm.i IS NOT NULL THEN mm.fam ELSE af.fam END, mf.name_fam, mf.org_fam) AS lineage
+        FROM m JOIN mf ON mf.key = m.i JOIN anchor a ON a.i = m.i
+        LEFT JOIN merge_fam mm ON mm.i = a.a LEFT JOIN afam af ON af.i = a.a""")
+    names = families.load_rules().families
+    totals = {}
+    for d in metrics.grid():
+        col = "uploader" if d.attribution == "uploader" else "lineage"
+        metric = "d30" if d.metric == "downloads_30d" else "dall"
+        where = "WHERE pipeline_tag IN ('text-generation', 'image-text-to-text')" if d.universe == "llm" else ""
+        rows = con.execute(f"SELECT {col}, sum({metric})::BIGINT FROM cls {where} GROUP BY {col}").fetchall()
+        totals[d.key] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
+    con.close()
+    return {"total": time.perf_counter() - t0, "totals": totals, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def compare(a: dict, b: dict) -> list[str]:
+    """Differences between two sets of totals ({definition: {family: downloads}})."""
+    problems = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key, {}), b.get(key, {})
+        for fam in sorted(set(x) | set(y)):
+            if x.get(fam, 0) != y.get(fam, 0):
+                problems.append(f"{key} {fam}: hubshare {x.get(fam, 0)} vs DuckDB {y.get(fam, 0)}")
+    return problems
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _in_child(func: str, path: Path) -> dict:
+    """Run ``func(path)`` in a fresh Python process, so each measurement has its own peak memory."""
+    code = f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import run; print(json.dumps(run.{func}(__import__('pathlib').Path({str(path)!r}))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_notebooks() -> float:
+    """Seconds to execute every notebook once (make report without set-up), on copies."""
+    from hubshare import paths, report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        for nb in report.notebooks():
+            copy = Path(tmp) / nb.name
+            shutil.copy(nb, copy)
+            report.execute(copy)
+        return time.perf_counter() - start
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=SIZES, help="comma-separated model counts")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the fastest counts (default 3)")
+    p.add_argument("--no-notebooks", action="store_true", help="skip timing the notebooks")
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
+    args = p.parse_args(argv)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    results = []
+    for n in args.sizes:
+        path = snapshot_path(n, cache=args.cache)
+        # Alternate the two, each in a fresh process; the fastest run of each counts, as timing
+        # noise on a shared machine only ever adds time.
+        runs = [(_in_child("ours", path), _in_child("duckdb_totals", path)) for _ in range(max(1, args.repeat))]
+        mine = min((r[0] for r in runs), key=lambda r: r["total"])
+        base = min((r[1] for r in runs), key=lambda r: r["total"])
+        mine["peak_mb"] = max(r[0]["peak_mb"] for r in runs)
+        problems = [p for a, b in runs for p in compare(a["totals"], b["totals"])]
+        if problems:
+            print(f"MISMATCH at {n:,} models between hubshare and DuckDB:", file=sys.stderr)
+            for line in problems[:20]:
+                print("  " + line, file=sys.stderr)
+            return 1
+        results.append({"size": n, **{k: v for k, v in mine.items() if k != "totals"}, "duckdb": base["total"], "duckdb_peak_mb": base["peak_mb"]})
+
+    header = (f"{'models':>10} {'load s':>7} {'classify s':>10} {'8 defs s':>8} {'hubshare s':>10} {'DuckDB s':>8} {'ratio':>6} "
+              f"{'peak MB':>8} {'s per M':>8} {'table s':>8}")
+    print(header)
+    for r in results:
+        print(f"{r['size']:>10,} {r['load']:>7.2f} {r['classify']:>10.2f} {r['shares']:>8.2f} {r['total']:>10.2f} {r['duckdb']:>8.2f} "
+              f"{r['total'] / r['duckdb']:>6.2f} {r['peak_mb']:>8.0f} {r['total'] / (r['size'] / 1e6):>8.2f} {r['table']:>8.2f}")
+    print("totals of all eight Definitions: identical in hubshare and DuckDB at every size and run")
+    print("(hubshare s = load + classify + 8 defs; table s = building the per-model table of families.classify, not needed by the Definitions)")
+    summary = {"results": results}
+    if len(results) > 1:
+        growth = (results[-1]["total"] / results[-1]["size"]) / (results[0]["total"] / results[0]["size"])
+        print(f"time per million rows at {results[-1]['size']:,} / at {results[0]['size']:,}: {growth:.2f}")
+        summary["growth"] = growth
+    last = results[-1]
+    print(f"goals at {last['size']:,}: ratio {last['total'] / last['duckdb']:.2f} (goal ≤ 0.5), peak {last['peak_mb']:.0f} MB (goal < 2000)"
+          + (f", growth {summary['growth']:.2f} (goal ≤ 1.3)" if "growth" in summary else ""))
+    if not args.no_notebooks:
+        secs = time_notebooks()
+        print(f"executing every notebook once: {secs:.1f} s")
+        summary["notebooks_s"] = secs
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""The benchmark's comparison at a small size: hubshare and the DuckDB baseline agree, and a
+difference is caught. (Timings are measured by make bench, never asserted here.)"""
+
+import importlib.util
+import subprocess
+import sys
+
+import pytest
+
+from hubshare import paths, snapshot, synthetic
+
+SCRIPT = paths.ROOT / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_run", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("bench") / "synthetic-30000"
+    table = synthetic.generate(30_000, seed=20260516)
+    return snapshot.save(table, path, synthetic.manifest(table, "synthetic-30000", 20260516))
+
+
+def test_hubshare_and_duckdb_agree_on_all_eight_totals(bench, small):
+    ours = bench.ours(small)
+    base = bench.duckdb_totals(small)
+    assert set(ours["totals"]) == set(base["totals"]) and len(ours["totals"]) == 8
+    assert bench.compare(ours["totals"], base["totals"]) == []
+    assert ours["totals"]["all-lineage-30d"]["Qwen"] > ours["totals"]["all-uploader-30d"]["Qwen"] > 0
+
+
+def test_compare_catches_a_difference(bench, small):
+    ours = bench.ours(small)["totals"]
+    changed = {k: dict(v) for k, v in ours.items()}
+    changed["llm-lineage-alltime"]["Qwen"] += 1
+    assert bench.compare(ours, changed) == ["llm-lineage-alltime Qwen: hubshare %d vs DuckDB %d" % (ours["llm-lineage-alltime"]["Qwen"], ours["llm-lineage-alltime"]["Qwen"] + 1)]
+
+
+def test_bench_command_runs_at_a_small_size(tmp_path):
+    r = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "20000,40000", "--repeat", "1", "--no-notebooks", "--json", str(tmp_path / "b.json"), "--cache", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "identical in hubshare and DuckDB" in r.stdout and "ratio" in r.stdout
+    assert (tmp_path / "b.json").exists()
