@@ -218,7 +218,7 @@ def setup_notebook() -> None:
     if shell is not None and hasattr(shell, "kernel"):
         # Inline figures even when MPLBACKEND says Agg (as under make and pytest), so that the
         # notebooks show their charts wherever they run.
-        matplotlib.use("module://matplotlib_inline.backend_inline")
+        shell.run_line_magic("matplotlib", "inline")
         from matplotlib_inline.backend_inline import set_matplotlib_formats
 
         set_matplotlib_formats("png")
