@@ -149,6 +149,15 @@ def _month_span(start: str, end: str) -> tuple[float, float]:
     return max((e0 - s1).days, 1) / days_per_month, (e1 - s0).days / days_per_month
 
 
+def _cumulative_growth(figs: pd.DataFrame):
+    """Qwen's cumulative count from January (Xinhua) to March 2026 (ATOM): the two rows, the
+    growth, the span in months (shortest, longest) and the monthly rate (slowest, fastest)."""
+    jan, mar = figs.loc["xinhua-qwen-cum-2026-01"], figs.loc["atom-qwen-cum-2026-03"]
+    lo, hi = _month_span(jan["as_of"], mar["as_of"])
+    grew = mar["number"] - jan["number"]
+    return jan, mar, grew, (lo, hi), (round(grew / hi, 1), round(grew / lo, 1))
+
+
 def _safe_shares(snap: Snapshot, d: Definition) -> metrics.ShareTable | None:
     try:
         return metrics.shares(snap, d)
@@ -162,17 +171,15 @@ def _sample_note(snap: Snapshot) -> str:
     return ""
 
 
+def _measured(snap: Snapshot, d: Definition, text: str, value: float | None, unit: str, holds: bool | None,
+              note: str = "", alternatives: list | None = None) -> Measurement:
+    """A Measurement on ``snap`` under ``d``; the sample caveat is appended to ``note``."""
+    return Measurement(text=text, value=value, unit=unit, definition=d, snapshot_label=snap.label, snapshot_date=snap.date,
+                       holds=holds, note=" ".join(filter(None, [note, _sample_note(snap)])), alternatives=alternatives or [])
+
+
 def _unmeasurable(snap: Snapshot, d: Definition, what: str) -> Measurement:
-    return Measurement(
-        text=f"not measurable on {snap.label}: {what}",
-        value=None,
-        unit="",
-        definition=d,
-        snapshot_label=snap.label,
-        snapshot_date=snap.date,
-        holds=None,
-        note=_sample_note(snap),
-    )
+    return _measured(snap, d, f"not measurable on {snap.label}: {what}", None, "", None)
 
 
 # --------------------------------------------------------------------------- C1
@@ -198,13 +205,10 @@ def _check_c1(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             note="a lower bound one month before the ATOM figure, so its scope must be wider",
         ),
     ]
-    jan = figs.loc["xinhua-qwen-cum-2026-01"]
-    mar = figs.loc["atom-qwen-cum-2026-03"]
-    lo, hi = _month_span(jan["as_of"], mar["as_of"])
-    grew = q - _n(figs, "xinhua-qwen-cum-2026-01")
+    jan, mar, grew, (lo, hi), (slow, fast) = _cumulative_growth(figs)
     consistency = [
         f"{fmt.millions(jan['number'])} ({jan['as_of']}) → {fmt.millions(q)} ({mar['as_of']}): +{fmt.millions(grew)} "
-        f"in {lo:.1f} to {hi:.1f} months, {fmt.millions(round(grew / hi, 1))} to {fmt.millions(round(grew / lo, 1))} a month",
+        f"in {lo:.1f} to {hi:.1f} months, {fmt.millions(slow)} to {fmt.millions(fast)} a month",
         f"'more than {fmt.millions(ali)}' ({figs.loc['alibaba-qwen-cum-1b', 'as_of']}) exceeds the later "
         f"{fmt.millions(q)} ({mar['as_of']}): the two counts cannot share a scope",
     ]
@@ -218,17 +222,9 @@ def _measure_c1(snap: Snapshot) -> Measurement:
         return _unmeasurable(snap, d, "the snapshot has no all-time download counts")
     q = t.downloads_of("Qwen")
     alt = _safe_shares(snap, metrics.PRESETS["all-lineage-alltime"])
-    return Measurement(
-        text=f"Qwen's first-party repos: {fmt.count(q)} all-time downloads",
-        value=float(q),
-        unit="downloads",
-        definition=d,
-        snapshot_label=snap.label,
-        snapshot_date=snap.date,
-        holds=NEARLY * 1e9 <= q < 1e9,
-        note=_sample_note(snap),
-        alternatives=[{"definition": alt.definition.key, "value": alt.downloads_of("Qwen")}] if alt else [],
-    )
+    return _measured(snap, d, f"Qwen's first-party repos: {fmt.count(q)} all-time downloads", float(q), "downloads",
+                     NEARLY * 1e9 <= q < 1e9,
+                     alternatives=[{"definition": alt.definition.key, "value": alt.downloads_of("Qwen")}] if alt else [])
 
 
 # --------------------------------------------------------------------------- C2
@@ -292,17 +288,8 @@ def _measure_c2(snap: Snapshot) -> Measurement:
     if t is None:
         return _unmeasurable(snap, main, "the snapshot has no 30-day download counts")
     s = t.share_of("Qwen")
-    return Measurement(
-        text=f"Qwen's share: {fmt.percent(s)} of {fmt.count(t.total)} downloads",
-        value=round(100 * s, 2),
-        unit="percent",
-        definition=main,
-        snapshot_label=snap.label,
-        snapshot_date=snap.date,
-        holds=s > 0.5,
-        note=" ".join(filter(None, ["Closest to the ATOM universe: first-party repos of language models.", _sample_note(snap)])),
-        alternatives=alternatives,
-    )
+    return _measured(snap, main, f"Qwen's share: {fmt.percent(s)} of {fmt.count(t.total)} downloads", round(100 * s, 2), "percent",
+                     s > 0.5, "Closest to the ATOM universe: first-party repos of language models.", alternatives)
 
 
 # --------------------------------------------------------------------------- C3
@@ -319,13 +306,11 @@ def _check_c3(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             value=m,
         )
     ]
-    jan, mar = figs.loc["xinhua-qwen-cum-2026-01"], figs.loc["atom-qwen-cum-2026-03"]
-    lo, hi = _month_span(jan["as_of"], mar["as_of"])
-    grew = mar["number"] - jan["number"]
+    jan, mar, _, _, (slow, fast) = _cumulative_growth(figs)
     consistency = [
         f"the cumulative counts {fmt.millions(jan['number'])} ({jan['as_of']}) and {fmt.millions(mar['number'])} "
-        f"({mar['as_of']}) imply {fmt.millions(round(grew / hi, 1))} to {fmt.millions(round(grew / lo, 1))} a month; "
-        f"{fmt.millions(m)} is {'inside' if grew / hi <= m <= grew / lo else 'outside'} that range "
+        f"({mar['as_of']}) imply {fmt.millions(slow)} to {fmt.millions(fast)} a month; "
+        f"{fmt.millions(m)} is {'inside' if slow <= m <= fast else 'outside'} that range "
         "(they come from different sources and scopes)",
     ]
     return checks, consistency
@@ -337,25 +322,9 @@ def _measure_c3(snap: Snapshot) -> Measurement:
     if t is None:
         return _unmeasurable(snap, d, "the snapshot has no 30-day download counts")
     q = t.downloads_of("Qwen")
-    return Measurement(
-        text=f"Qwen's first-party repos: {fmt.count(q)} downloads in the 30 days to {snap.date}",
-        value=float(q),
-        unit="downloads",
-        definition=d,
-        snapshot_label=snap.label,
-        snapshot_date=snap.date,
-        holds=None,
-        note=" ".join(
-            filter(
-                None,
-                [
-                    "A rolling 30-day count is not a calendar month: a month needs the all-time counters of two "
-                    "snapshots, one at each end (hubshare diff).",
-                    _sample_note(snap),
-                ],
-            )
-        ),
-    )
+    return _measured(snap, d, f"Qwen's first-party repos: {fmt.count(q)} downloads in the 30 days to {snap.date}", float(q), "downloads",
+                     None, "A rolling 30-day count is not a calendar month: a month needs the all-time counters of two "
+                     "snapshots, one at each end (hubshare diff).")
 
 
 # --------------------------------------------------------------------------- C4
@@ -396,17 +365,9 @@ def _measure_c4(snap: Snapshot) -> Measurement:
     if alt is not None:
         aq, al, ad = alt.downloads_of("Qwen"), alt.downloads_of("Llama"), alt.downloads_of("DeepSeek")
         alternatives.append({"definition": alt.definition.key, "qwen": aq, "llama_plus_deepseek": al + ad, "holds": aq > al + ad})
-    return Measurement(
-        text=f"Qwen {fmt.count(q)} vs Llama {fmt.count(ll)} + DeepSeek {fmt.count(ds)} = {fmt.count(ll + ds)}",
-        value=float(q) / (ll + ds) if ll + ds else None,
-        unit="ratio",
-        definition=d,
-        snapshot_label=snap.label,
-        snapshot_date=snap.date,
-        holds=q > ll + ds,
-        note=" ".join(filter(None, ["A 30-day window, not the calendar month of the claim.", _sample_note(snap)])),
-        alternatives=alternatives,
-    )
+    return _measured(snap, d, f"Qwen {fmt.count(q)} vs Llama {fmt.count(ll)} + DeepSeek {fmt.count(ds)} = {fmt.count(ll + ds)}",
+                     float(q) / (ll + ds) if ll + ds else None, "ratio", q > ll + ds,
+                     "A 30-day window, not the calendar month of the claim.", alternatives)
 
 
 # --------------------------------------------------------------------------- registry

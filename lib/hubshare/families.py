@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import paths
+from . import paths, reference
 from .errors import ReferenceDataError
 
 REGIONS = ("us", "china", "eu", "other")
@@ -108,20 +108,7 @@ def load_rules(path: Path | str | None = None) -> Rules:
 
 @lru_cache(maxsize=8)
 def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
-    path = Path(path_str)
-    where = paths.relative(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReferenceDataError(f"{where}: unreadable ({exc})") from None
-    missing = [c for c in RULE_COLUMNS if c not in table.columns]
-    if missing:
-        raise ReferenceDataError(f"{where}: column(s) {', '.join(missing)} missing")
-    problems = []
-    for col in ("family", "org", "region", "org_scope", "name_pattern"):
-        n = int((table[col].str.strip() == "").sum())
-        if n:
-            problems.append(f"column '{col}' is empty in {n} rows")
+    table, where, problems = reference.read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
     n = int((~table["region"].isin(REGIONS)).sum())
     if n:
         problems.append(f"column 'region' is not one of {', '.join(REGIONS)} in {n} rows")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import paths, reference
 from .errors import ReferenceDataError
 
 COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "kind", "bound")
@@ -35,19 +35,7 @@ def load(path: Path | str | None = None) -> pd.DataFrame:
     ``ReferenceDataError`` naming every problem.
     """
     path = Path(path) if path is not None else paths.FIGURES_CSV
-    where = paths.relative(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReferenceDataError(f"{where}: unreadable ({exc})") from None
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise ReferenceDataError(f"{where}: column(s) {', '.join(missing)} missing")
-    problems = []
-    for col in ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"):
-        n = int((table[col].str.strip() == "").sum())
-        if n:
-            problems.append(f"column '{col}' is empty in {n} rows")
+    table, where, problems = reference.read_table(path, COLUMNS, ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"))
     n = int(table["id"].duplicated().sum())
     if n:
         problems.append(f"column 'id' repeats in {n} rows")

@@ -166,12 +166,7 @@ class FakeHub:
             if fault.kind in ("500", "503"):
                 return self._send(h, req, int(fault.kind), {"error": "server error"})
             if fault.kind == "drop":
-                h.close_connection = True
-                try:
-                    h.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                return
+                return self._hang_up(h)
             if fault.kind == "slow":
                 time.sleep(fault.seconds)
         query: dict[str, list[str]] = {}
@@ -199,16 +194,20 @@ class FakeHub:
             h.end_headers()
             h.wfile.write(data[: len(data) // 2])
             h.wfile.flush()
-            h.close_connection = True
-            try:
-                h.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
+            return self._hang_up(h)
         if fault and fault.kind == "malformed":
             data = json.dumps(body).encode()[:-7]
             return self._send_raw(h, req, 200, data, headers)
         return self._send(h, req, 200, body, headers)
+
+    @staticmethod
+    def _hang_up(h) -> None:
+        """Close the connection without (the rest of) an answer."""
+        h.close_connection = True
+        try:
+            h.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     @staticmethod
     def _query_key(query: dict[str, list[str]]) -> str:
