@@ -156,3 +156,15 @@ def test_saved_png_is_byte_identical_on_rerun(tmp_path):
     first = draw().png.read_bytes()
     assert draw().png.read_bytes() == first
     assert b"matplotlib version" not in first
+
+
+def test_a_failing_cell_is_named(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    path = tmp_path / "98-broken.ipynb"
+    nbformat.write(nb, path)
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError, match=r"98-broken.ipynb: cell 1 failed: ZeroDivisionError"):
+        report.execute(path)
+    assert path.read_bytes() == before  # a failed run leaves the notebook as it was
