@@ -10,7 +10,7 @@ injects faults on chosen requests.
     ... HF_ENDPOINT=hub.url ...
     hub.stop()
 
-Run alone: ``python -m tests.fakehub.server --port 8000 --models 5000``.
+Run alone: ``python -m tests.fakehub --port 8000 --models 5000``.
 """
 
 from __future__ import annotations
