@@ -205,10 +205,12 @@ def compare(a: dict, b: dict) -> list[str]:
 # --------------------------------------------------------------------------- running
 
 
+CHILD = {"ours": ours, "duckdb_totals": duckdb_totals}
+
+
 def _in_child(func: str, path: Path) -> dict:
     """Run ``func(path)`` in a fresh Python process, so each measurement has its own peak memory."""
-    code = f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import run; print(json.dumps(run.{func}(__import__('pathlib').Path({str(path)!r}))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", func, str(path)], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -232,7 +234,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-notebooks", action="store_true", help="skip timing the notebooks")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
+    p.add_argument("--child", nargs=2, metavar=("FUNC", "PATH"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.child:
+        print(json.dumps(CHILD[args.child[0]](Path(args.child[1]))))
+        return 0
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     results = []
