@@ -216,7 +216,7 @@ def _in_child(func: str, path: Path) -> dict:
 
 def time_notebooks() -> float:
     """Seconds to execute every notebook once (make report without set-up), on copies."""
-    from hubshare import paths, report
+    from hubshare import report
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -1,7 +1,5 @@
 import json
-import shutil
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest

@@ -270,38 +270,6 @@ def name_codes(names: pa.Array, rules: Rules) -> np.ndarray:
     return out
 
 
-def root_codes(ids: pa.Array, rules: Rules) -> np.ndarray:
-    """Family code of lineage roots given by id: by organisation, else by name."""
-    ns, name = split_ids(ids)
-    fam, _ = org_codes(ns, name, rules)
-    todo = np.flatnonzero(fam < 0)
-    if len(todo):
-        fam[todo] = name_codes(name.take(pa.array(todo)), rules)
-    return fam
-
-
-def _names(codes: np.ndarray, labels: list[str]) -> np.ndarray:
-    """Codes to an object array of labels (None for -1), for small arrays and messages."""
-    lut = np.array([*labels, None], dtype=object)
-    return lut[np.where(codes < 0, len(labels), codes)]
-
-
-def org_family(ids: pa.Array, rules: Rules) -> np.ndarray:
-    """Family by organisation for each id (object array, None where no rule applies)."""
-    ns, name = split_ids(ids)
-    return _names(org_codes(ns, name, rules)[0], rules.families)
-
-
-def name_family(names: pa.Array, rules: Rules) -> np.ndarray:
-    """Family by name pattern for each repo name (object array, None where no pattern matches)."""
-    return _names(name_codes(names, rules), rules.families)
-
-
-def root_family(ids: pa.Array, rules: Rules) -> np.ndarray:
-    """Family of a lineage root: by organisation, else by name (object array)."""
-    return _names(root_codes(ids, rules), rules.families)
-
-
 # --------------------------------------------------------------------------- pointer jumping
 
 

@@ -377,7 +377,7 @@ def refresh_from_args(args) -> int:
         return 130
     except RefreshError as exc:
         work = Path(args.out) / f".{label}.refresh"
-        hint = f" (completed pages are kept: rerun with --resume to continue)" if work.exists() and "gave up" in str(exc) else ""
+        hint = " (completed pages are kept: rerun with --resume to continue)" if work.exists() and "gave up" in str(exc) else ""
         raise RefreshError(f"{exc}{hint}") from None
     finally:
         signal.signal(signal.SIGTERM, previous)
