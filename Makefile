@@ -37,7 +37,7 @@ bench: $(STAMP)  ## benchmarks against DuckDB on synthetic Hubs (see benchmarks/
 	$(PY) benchmarks/run.py
 
 sample: $(STAMP)  ## rebuild the trending-sample snapshot from data/raw/
-	$(PY) -c 'from hubshare import sources; print(sources.build_trending_sample())'
+	$(PY) -c 'from hubshare.ingest import shipped; print(shipped.build_trending_sample())'
 
 clean:  ## remove .venv, reports and caches (figures/ and data/ are kept)
 	rm -rf $(VENV) reports .pytest_cache benchmarks/.cache

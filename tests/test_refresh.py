@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from hubshare import hub as hubmod
+from hubshare.ingest import refresh as hubmod
 from hubshare import snapshot, synthetic
 
 from conftest import refresh_cmd, refresh_env, run_cli

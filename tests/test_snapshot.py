@@ -170,9 +170,9 @@ def test_shipped_sample_is_valid_and_marked_as_sample(sample):
 
 
 def test_sample_rebuilds_from_raw_transcription(tmp_path):
-    from hubshare import sources
+    from hubshare.ingest import shipped
 
-    rebuilt = snapshot.load(sources.build_trending_sample(tmp_path / "s"))
+    rebuilt = snapshot.load(shipped.build_trending_sample(tmp_path / "s"))
     shipped = snapshot.load(paths.SAMPLE_SNAPSHOT)
     assert rebuilt.table.equals(shipped.table)
     by_author = rebuilt.models.groupby("author")["downloads_30d"].agg(["size", "sum"])

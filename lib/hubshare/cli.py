@@ -9,14 +9,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import signal
 import sys
+from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
 import pandas as pd
 
 from . import __version__, fmt, paths
-from .errors import HubshareError
+from .errors import HubshareError, RefreshError
 
 EPILOG = """examples:
   hubshare claims                               the four Qwen claims judged on published figures
@@ -25,6 +29,7 @@ EPILOG = """examples:
   hubshare classify deepseek-ai/DeepSeek-R1-Distill-Qwen-7B unsloth/Qwen3-8B-GGUF
   hubshare validate data/snapshots/2026-05-16-trending-sample
   hubshare refresh --author Qwen --top 1000 --label 2026-12-01
+  hubshare import hub-stats --date 2026-02-01
   hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
 """
 
@@ -143,10 +148,73 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
-    from . import hub
+@contextmanager
+def _sigterm_interrupts():
+    """SIGTERM stops a long command like Ctrl-C does (so kept work can be resumed)."""
 
-    return hub.refresh_from_args(args)
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from .ingest import refresh
+
+    sources = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
+    label = args.label or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    try:
+        with _sigterm_interrupts():
+            path = refresh.refresh(
+                sources, Path(args.out), label, endpoint=args.endpoint, page_size=args.page_size, max_retries=args.max_retries,
+                timeout=args.timeout, backoff_base=float(os.environ.get("HUBSHARE_BACKOFF_BASE", "1")), overwrite=args.overwrite,
+                resume=args.resume, progress=not args.quiet and sys.stderr.isatty(),
+            )
+    except KeyboardInterrupt:
+        print(f"error: interrupted; completed pages are kept: rerun with --resume to continue '{label}'", file=sys.stderr)
+        return 130
+    except RefreshError as exc:
+        if exc.resumable and (Path(args.out) / f".{label}.refresh").exists():
+            raise RefreshError(f"{exc} (completed pages are kept: rerun with --resume to continue)") from None
+        raise
+    snap = _load(str(path))
+    m = snap.manifest
+    print(f"wrote {paths.relative(path)}: {len(snap)} models, {m['requests']} requests, {m['retries']} retries")
+    return 0
+
+
+def _warn(line: str) -> None:
+    print(f"warning: {line}", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .ingest import census
+
+    given = [name for name, v in (("--file", args.file), ("--date", args.date), ("--revision", args.revision)) if v]
+    if len(given) != 1:
+        raise UsageError("hubshare import hub-stats: give exactly one of --file, --date and --revision (see --help)")
+    if args.file and not args.taken_at:
+        raise UsageError("hubshare import hub-stats: --file needs --taken-at ISO-TIME: no date can be read from the file (see --help)")
+    if args.taken_at and not args.file:
+        raise UsageError("hubshare import hub-stats: --taken-at goes with --file; --date and --revision take the commit's time (see --help)")
+    if args.quiet:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    with _sigterm_interrupts():
+        if args.file:
+            path = census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite, warn=_warn)
+        else:
+            path = census.import_day(args.out, args.label, date=args.date, revision=args.revision, endpoint=args.endpoint,
+                                     overwrite=args.overwrite, warn=_warn)
+    snap = _load(str(path))
+    counts = "with all-time counts" if snap.manifest.get("all_time") else "WITHOUT all-time counts (months cannot use it)"
+    print(f"wrote {paths.relative(path)}: {len(snap):,} models, taken {snap.manifest['created_at']}, {counts}")
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -243,6 +311,24 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="continue an interrupted refresh of the same label")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_refresh)
+
+    i = sub.add_parser("import", help="import a day of the hub-stats census dataset as a snapshot",
+                       description="Write a snapshot from the public census dataset cfahlgren1/hub-stats (models.parquet): "
+                                   "a file on disk (--file with --taken-at), the commit nearest a day (--date), or one commit (--revision).",
+                       epilog="examples:\n  hubshare import hub-stats --date 2026-02-01\n"
+                              "  hubshare import hub-stats --file models.parquet --taken-at 2026-02-01T00:00:00Z --label feb",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    i.add_argument("source", choices=["hub-stats"], help="the census dataset (hub-stats: cfahlgren1/hub-stats)")
+    i.add_argument("--file", metavar="PATH", help="a models.parquet already on disk")
+    i.add_argument("--taken-at", metavar="ISO-TIME", help="when that file's census was taken, e.g. 2026-02-01T00:00:00Z (needed with --file)")
+    i.add_argument("--date", metavar="YYYY-MM-DD", help="the dataset commit nearest that day's 00:00 UTC (at most 36 h away)")
+    i.add_argument("--revision", metavar="SHA", help="one dataset commit exactly")
+    i.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="parent folder (default: data/snapshots)")
+    i.add_argument("--label", metavar="NAME", help="snapshot name (default: hub-stats-YYYY-MM-DD)")
+    i.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
+    i.add_argument("--overwrite", action="store_true", help="replace an existing snapshot of the same label")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+    i.set_defaults(func=cmd_import)
 
     d = sub.add_parser("diff", help="downloads between two snapshots, per family or region",
                        description="Downloads between two snapshots (difference of all-time counters) per family or region.")

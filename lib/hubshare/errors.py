@@ -27,4 +27,19 @@ class DefinitionError(HubshareError):
 
 
 class RefreshError(HubshareError):
-    """A refresh of the Hub could not finish."""
+    """A refresh of the Hub could not finish.
+
+    ``resumable`` is true when completed pages are kept and ``--resume`` can continue.
+    """
+
+    def __init__(self, message: str, resumable: bool = False):
+        super().__init__(message)
+        self.resumable = resumable
+
+
+class CensusError(HubshareError):
+    """A census day could not be found, downloaded or converted."""
+
+
+class HistoryError(HubshareError):
+    """A folder of snapshots cannot give what was asked of it (months, cumulative counts)."""

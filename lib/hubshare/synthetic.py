@@ -268,6 +268,46 @@ def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03
     return snapshot.to_table(later)
 
 
+# --------------------------------------------------------------------------- census form
+
+
+def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = True) -> pa.Table:
+    """Snapshot rows in the layout of the hub-stats census file ``models.parquet``: camelCase
+    columns, ``baseModels`` as a struct of ``relation`` and a list of ``{id}``, and columns
+    hubshare does not read (``trendingScore``, ``safetensors``). Without ``all_time`` the
+    ``downloadsAllTime`` column is absent, as in census files before 2025-02-27."""
+    n = table.num_rows
+    base = table.column("base_models").combine_chunks()
+    lengths = np.asarray(pc.list_value_length(base).fill_null(0), dtype=np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    models = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays([pc.list_flatten(base)], names=["id"]))
+    relation = table.column("base_relation").combine_chunks()
+    has = pa.array(lengths > 0)
+    base_struct = pa.StructArray.from_arrays([relation, models], names=["relation", "models"], mask=pc.invert(has))
+    gated = table.column("gated").combine_chunks()
+    if gated_as_text:
+        gated = pc.if_else(gated, pa.scalar("manual"), pa.scalar("False"))
+    likes = table.column("likes")
+    cols = {
+        "id": table.column("id"),
+        "author": table.column("author"),
+        "likes": likes,
+        "trendingScore": pc.cast(pc.divide(pc.cast(likes, pa.float64()), 7.0), pa.float64()),
+        "downloads": table.column("downloads_30d"),
+        **({"downloadsAllTime": table.column("downloads_all_time")} if all_time else {}),
+        "pipeline_tag": table.column("pipeline_tag"),
+        "library_name": table.column("library_name"),
+        "createdAt": table.column("created_at"),
+        "lastModified": table.column("last_modified"),
+        "tags": table.column("tags"),
+        "gated": gated,
+        "baseModels": base_struct,
+        "safetensors": pa.StructArray.from_arrays([pc.cast(table.column("likes").combine_chunks(), pa.int64())], names=["total"]),
+    }
+    return pa.table(cols)
+
+
 # --------------------------------------------------------------------------- Hub API form
 
 

@@ -5,8 +5,15 @@ It serves models from ``hubshare.synthetic`` (seeded, so every run serves the sa
 pages with a ``Link: <...>; rel="next"`` header and an opaque cursor, records every request, and
 injects faults on chosen requests.
 
+It also serves dataset repositories the way ``huggingface_hub`` reads them: the commit listing
+(``GET /api/datasets/REPO/commits/REV``, paged with ``Link``) and file downloads
+(``HEAD``/``GET /datasets/REPO/resolve/REV/FILE`` with ``ETag`` = the file's sha256,
+``X-Repo-Commit``, ``Content-Length`` and ``Range``), with faults of their own.
+
     hub = FakeHub(models=2_000, seed=7).start()
     hub.fault(2, "429")           # the 2nd /api/models request answers 429 with Retry-After
+    hub.add_commit("cfahlgren1/hub-stats", "2026-02-01T00:05:00Z", {"models.parquet": data})
+    hub.file_fault("drop")        # the next file GET sends half the bytes and hangs up
     ... HF_ENDPOINT=hub.url ...
     hub.stop()
 
@@ -30,6 +37,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from hubshare import synthetic
 
 FAULT_KINDS = ("429", "429-no-retry-after", "500", "503", "drop", "truncate", "malformed", "slow")
+FILE_FAULTS = ("drop", "corrupt", "500")
 SORT_FIELDS = {"downloads": "downloads", "likes": "likes", "createdAt": "createdAt", "lastModified": "lastModified",
                "trendingScore": "trendingScore", "trending_score": "trendingScore", "downloadsAllTime": "downloadsAllTime"}
 ALWAYS = ("_id", "id")
@@ -59,6 +67,9 @@ class FakeHub:
         self.max_page = max_page
         self.requests: list[Request] = []
         self.faults: dict[int, Fault] = {}
+        self.datasets: dict[str, list[dict[str, Any]]] = {}  # repo id → commits, newest first
+        self.file_faults: list[str] = []
+        self.commits_page = 50
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -71,6 +82,27 @@ class FakeHub:
             raise ValueError(f"unknown fault {kind!r}")
         self.faults[request_number] = Fault(kind, times, seconds)
         return self
+
+    def add_commit(self, repo_id: str, date: str, files: dict[str, bytes], commit_id: str | None = None) -> str:
+        """Add a commit to a dataset repository (files of the previous commit carry over)."""
+        commits = self.datasets.setdefault(repo_id, [])
+        previous = dict(commits[0]["files"]) if commits else {}
+        sha = commit_id or hashlib.sha1(f"{repo_id}{date}{len(commits)}".encode()).hexdigest()
+        commits.insert(0, {"id": sha, "date": date, "files": {**previous, **files}})
+        commits.sort(key=lambda c: c["date"], reverse=True)
+        return sha
+
+    def file_fault(self, kind: str) -> "FakeHub":
+        """The next file GET fails with ``kind`` (drop: half the bytes, then hang up; corrupt:
+        other bytes than the ETag promises; 500: a server error)."""
+        if kind not in FILE_FAULTS:
+            raise ValueError(f"unknown file fault {kind!r}")
+        self.file_faults.append(kind)
+        return self
+
+    @property
+    def file_requests(self) -> list[Request]:
+        return [r for r in self.requests if "/resolve/" in r.path]
 
     def _fault_for(self, number: int) -> Fault | None:
         for start, f in self.faults.items():
@@ -94,6 +126,9 @@ class FakeHub:
                 pass
 
             def do_GET(self):
+                hub._handle(self)
+
+            def do_HEAD(self):
                 hub._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -154,6 +189,10 @@ class FakeHub:
             number = len(self.model_requests) + 1 if parts.path == "/api/models" else 0
             req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()})
             self.requests.append(req)
+        if parts.path.startswith("/api/datasets/") and "/commits/" in parts.path:
+            return self._commits(h, req, parts.path, dict(query_list))
+        if parts.path.startswith("/datasets/") and "/resolve/" in parts.path:
+            return self._file(h, req, parts.path)
         if parts.path != "/api/models":
             return self._send(h, req, 404, {"error": "not found"})
         fault = self._fault_for(number)
@@ -200,6 +239,75 @@ class FakeHub:
             return self._send_raw(h, req, 200, data, headers)
         return self._send(h, req, 200, body, headers)
 
+    def _commit(self, repo_id: str, rev: str) -> dict[str, Any] | None:
+        commits = self.datasets.get(repo_id, [])
+        if rev == "main":
+            return commits[0] if commits else None
+        return next((c for c in commits if c["id"] == rev), None)
+
+    def _commits(self, h, req, path: str, query: dict[str, str]) -> None:
+        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/commits/")
+        if repo_id not in self.datasets:
+            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        head = self._commit(repo_id, rev)
+        if head is None:
+            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+        commits = self.datasets[repo_id]
+        history = commits[commits.index(head):]
+        page = int(query.get("p", "0"))
+        chunk = history[page * self.commits_page:(page + 1) * self.commits_page]
+        body = [{"id": c["id"], "title": f"update {c['date'][:10]}", "message": "", "authors": [{"user": "census-bot"}], "date": c["date"]}
+                for c in chunk]
+        headers = {}
+        if (page + 1) * self.commits_page < len(history):
+            headers["Link"] = f'<{self.url}{path}?p={page + 1}>; rel="next"'
+        return self._send(h, req, 200, body, headers)
+
+    def _file(self, h, req, path: str) -> None:
+        repo_id, _, rest = path.removeprefix("/datasets/").partition("/resolve/")
+        rev, _, filename = rest.partition("/")
+        commit = self._commit(repo_id, rev) if repo_id in self.datasets else None
+        if commit is None:
+            return self._send(h, req, 404, {"error": "Repository or revision not found"}, {"X-Error-Code": "RevisionNotFound" if repo_id in self.datasets else "RepoNotFound"})
+        if filename not in commit["files"]:
+            return self._send(h, req, 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit["id"]})
+        data = commit["files"][filename]
+        digest = hashlib.sha256(data).hexdigest()
+        headers = {"ETag": f'"{digest}"', "X-Repo-Commit": commit["id"], "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
+        if h.command == "HEAD":
+            req.status = 200
+            h.send_response(200)
+            for k, v in {**headers, "Content-Length": str(len(data))}.items():
+                h.send_header(k, v)
+            h.end_headers()
+            return None
+        fault = self.file_faults.pop(0) if self.file_faults else None
+        req.fault = fault
+        if fault == "500":
+            return self._send(h, req, 500, {"error": "server error"})
+        if fault == "corrupt":
+            data = bytes(b ^ 0xFF for b in data[:64]) + data[64:]
+        start = 0
+        rng = req.headers.get("range", "")
+        if rng.startswith("bytes="):
+            start = int(rng.removeprefix("bytes=").split("-", 1)[0] or 0)
+        body = data[start:]
+        status = 206 if start else 200
+        req.status = status
+        h.send_response(status)
+        for k, v in headers.items():
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(body)))
+        if start:
+            h.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        h.end_headers()
+        if fault == "drop":
+            h.wfile.write(body[: len(body) // 2])
+            h.wfile.flush()
+            return self._hang_up(h)
+        h.wfile.write(body)
+        return None
+
     @staticmethod
     def _hang_up(h) -> None:
         """Close the connection without (the rest of) an answer."""
@@ -240,7 +348,8 @@ class FakeHub:
         for k, v in (headers or {}).items():
             h.send_header(k, v)
         h.end_headers()
-        h.wfile.write(data)
+        if h.command != "HEAD":
+            h.wfile.write(data)
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import paths, snapshot
-from .errors import SnapshotError
+from .. import paths, snapshot
+from ..errors import SnapshotError
 
 TRENDING_COLUMNS = (
     "rank", "id", "author", "downloads_30d", "likes", "trending_score", "pipeline_tag", "library_name",

@@ -24,7 +24,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -36,8 +35,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from . import families, paths, snapshot
-from .errors import RefreshError, SnapshotError
+from .. import families, paths, snapshot
+from ..errors import RefreshError, SnapshotError
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ class Fetcher:
                  sleep: Callable[[float], None] = time.sleep, seed: int | None = None):
         from huggingface_hub.utils import build_hf_headers, get_session
 
-        from . import __version__
+        from .. import __version__
 
         self.session = get_session()
         self.headers = build_hf_headers(library_name="hubshare", library_version=__version__)
@@ -204,7 +203,7 @@ class Fetcher:
             wait = self._wait(attempt, retry_after)
             log.info("%s: %s; retry %d of %d in %.1f s", where, cause, attempt + 1, self.max_retries, wait)
             self.sleep(wait)
-        raise RefreshError(f"{where}: gave up after {self.max_retries + 1} attempts: {cause}")
+        raise RefreshError(f"{where}: gave up after {self.max_retries + 1} attempts: {cause}", resumable=True)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -355,33 +354,3 @@ def _unique_ids(table: pa.Table) -> pa.Table:
     ids = table.column("id").to_numpy(zero_copy_only=False)
     _, first = np.unique(ids, return_index=True)
     return table.take(pa.array(np.sort(first)))
-
-
-def refresh_from_args(args) -> int:
-    """``hubshare refresh``: parse the options, run, print where the snapshot is."""
-    sources = plan(args.author, args.family, args.tracked, args.top, args.all)
-
-    def on_term(signum, frame):  # SIGTERM stops like Ctrl-C: the resume state is kept
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_term)
-    label = args.label or datetime.now(timezone.utc).strftime("%Y-%m-%d")
-    try:
-        path = refresh(
-            sources, Path(args.out), label, endpoint=args.endpoint, page_size=args.page_size, max_retries=args.max_retries,
-            timeout=args.timeout, backoff_base=float(os.environ.get("HUBSHARE_BACKOFF_BASE", "1")), overwrite=args.overwrite,
-            resume=args.resume, progress=not args.quiet and sys.stderr.isatty(),
-        )
-    except KeyboardInterrupt:
-        print(f"error: interrupted; completed pages are kept: rerun with --resume to continue '{label}'", file=sys.stderr)
-        return 130
-    except RefreshError as exc:
-        work = Path(args.out) / f".{label}.refresh"
-        hint = " (completed pages are kept: rerun with --resume to continue)" if work.exists() and "gave up" in str(exc) else ""
-        raise RefreshError(f"{exc}{hint}") from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    snap = snapshot.load(path)
-    m = snap.manifest
-    print(f"wrote {paths.relative(path)}: {len(snap)} models, {m['requests']} requests, {m['retries']} retries")
-    return 0
