@@ -50,7 +50,7 @@ def test_measured_on_the_sample(sample):
     assert r["C1"].measured.value is None and "not measurable" in r["C1"].measured.text
     c2 = r["C2"].measured
     assert c2.definition.key == "llm-uploader-30d" and c2.snapshot_date == "2026-05-16"
-    assert 0 < c2.value < 100 and len(c2.alternatives) == 4
+    assert 0 < c2.value < 100 and len(c2.alternatives) == 6
     assert "not a census" in c2.note
     c3 = r["C3"].measured
     assert c3.value == 348_057_127 and c3.holds is None and "not a calendar month" in c3.note

@@ -9,7 +9,8 @@ from conftest import make_snapshot
 
 
 def test_presets_cover_the_grid():
-    assert len(metrics.PRESETS) == 8
+    assert len(metrics.PRESETS) == 12 and len(metrics.grid(universes=("all", "llm"))) == 8
+    assert metrics.PRESETS["atom-uploader-30d"].label.startswith("ATOM's tracked models")
     assert metrics.PRESETS["llm-lineage-alltime"] == Definition("llm", "lineage", "downloads_all_time")
     assert "language models" in Definition("llm").label
     with pytest.raises(DefinitionError):
@@ -50,7 +51,7 @@ def test_missing_metric_is_an_error_not_a_zero(sample):
     with pytest.raises(DefinitionError, match="no downloads_all_time"):
         metrics.shares(sample, metrics.PRESETS["all-uploader-alltime"])
     grid = metrics.share_grid(sample, "Qwen")
-    assert grid["share"].notna().sum() == 4 and grid["note"].str.contains("lacks").sum() == 4
+    assert grid["share"].notna().sum() == 6 and grid["note"].str.contains("lacks").sum() == 6
 
 
 def test_to_dict_has_the_documented_keys(small):
@@ -80,3 +81,45 @@ def test_interval_downloads_flags_new_missing_and_negative(tmp_path):
     assert by.loc["no family", "missing"] == 1
     with pytest.raises(DefinitionError, match="before"):
         metrics.interval_downloads(b, a)
+
+
+def test_atom_universe_counts_only_the_tracked_list(small):
+    t = metrics.shares(small, metrics.PRESETS["atom-uploader-alltime"])
+    from hubshare import reference
+
+    listed = set(reference.atom_ids())
+    expected = {m: v for m, v in zip(small.models["id"], small.models["downloads_all_time"]) if m in listed}
+    assert t.total == sum(expected.values()) and t.models_counted == len(expected)
+    assert "Qwen/Qwen3-8B" in listed and t.downloads_of("Qwen") == expected["Qwen/Qwen3-8B"] + expected.get("Qwen/Qwen3-VL-2B", 0)
+
+
+def test_by_org_follows_the_uploader_or_the_lineage_root(small):
+    up = metrics.shares(small, metrics.PRESETS["all-uploader-30d"], by="org").rows.set_index("name")["downloads"]
+    assert up["Qwen"] == 150 and up["unsloth"] == 40 and up["deepseek-ai"] == 20 and up["sentence-transformers"] == 200
+    lin = metrics.shares(small, metrics.PRESETS["all-lineage-30d"], by="org").rows.set_index("name")["downloads"]
+    assert lin["Qwen"] == 150 + 40 + 20  # the GGUF and the distill lead to Qwen's namespace
+    assert "unsloth" not in lin.index and "deepseek-ai" not in lin.index
+    assert sum(lin) == sum(up) == 500
+
+
+def test_interval_by_org_and_universe(tmp_path):
+    a = snapshot.load(make_snapshot(tmp_path / "a", [
+        {"id": "Qwen/A", "downloads_all_time": 100}, {"id": "x/gone", "downloads_all_time": 7},
+        {"id": "u/A-GGUF", "downloads_all_time": 10, "base_models": ["Qwen/A"], "pipeline_tag": None},
+    ], label="a", created_at="2026-02-01T00:00:00Z"))
+    b = snapshot.load(make_snapshot(tmp_path / "b", [
+        {"id": "Qwen/A", "downloads_all_time": 160}, {"id": "u/A-GGUF", "downloads_all_time": 25, "base_models": ["Qwen/A"], "pipeline_tag": None},
+        {"id": "v/new", "downloads_all_time": 3},
+    ], label="b", created_at="2026-03-01T00:00:00Z"))
+    org = metrics.interval_by(a, b, by="org", attribution="uploader").set_index("name")
+    assert org.loc["Qwen", "interval"] == 60 and org.loc["u", "interval"] == 15 and org.loc["v", "new"] == 1 and org.loc["x", "missing"] == 1
+    lin = metrics.interval_by(a, b, by="org", attribution="lineage").set_index("name")
+    assert lin.loc["Qwen", "interval"] == 75
+    llm = metrics.interval_by(a, b, by="family", attribution="uploader", universe="llm").set_index("name")
+    assert llm["interval"].sum() == 63 and "x" not in llm.index
+
+
+def test_interval_needs_all_time_counts_in_both(sample, tmp_path):
+    b = snapshot.load(make_snapshot(tmp_path / "b", [{"id": "Qwen/A", "downloads_all_time": 1}], created_at="2026-06-01T00:00:00Z"))
+    with pytest.raises(DefinitionError, match="no downloads_all_time"):
+        metrics.interval(sample, b)

@@ -95,9 +95,11 @@ def cmd_shares(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(t.to_dict())
         return 0
-    print(f"{snap.label} ({snap.date}) · {d.label}")
+    print(f"{snap.label} ({snap.date}) · {d.label}" + (f" · by {args.by}" if args.by != "family" else ""))
     if snap.is_sample:
         print("a sample, not a census: shares are shares of the sample")
+    if d.universe == "atom":
+        print(_atom_coverage(snap))
     shown = t.rows.assign(
         downloads=t.rows["downloads"].map(fmt.count),
         share=t.rows["share"].map(fmt.percent),
@@ -107,6 +109,13 @@ def cmd_shares(args: argparse.Namespace) -> int:
     print(f"total: {fmt.count(t.total)} downloads over {t.models_counted} models"
           + (f" ({t.models_without_metric} without the metric left out)" if t.models_without_metric else ""))
     return 0
+
+
+def _atom_coverage(snap) -> str:
+    from . import metrics, reference
+
+    found, listed = int(metrics.universe_mask(snap, "atom").sum()), len(reference.atom_ids())
+    return f"ATOM universe: {found:,} of the {listed:,} listed models are in this snapshot"
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
@@ -221,18 +230,18 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from . import metrics
 
     a, b = _load(args.a), _load(args.b)
-    table = metrics.interval_by(a, b, by=args.by, attribution=args.attribution, metric="downloads_all_time")
-    iv = metrics.interval_downloads(a, b)
+    table = metrics.interval_by(a, b, by=args.by, attribution=args.attribution, metric="downloads_all_time", universe=args.universe)
     summary = {
         "a": {"label": a.label, "taken_at": a.manifest["created_at"]},
         "b": {"label": b.label, "taken_at": b.manifest["created_at"]},
         "metric": "downloads_all_time",
+        "universe": args.universe,
         "attribution": args.attribution,
         "by": args.by,
         "total": int(table["interval"].sum()),
-        "new": int((iv["status"] == "new").sum()),
-        "missing": int((iv["status"] == "missing").sum()),
-        "negative": int(iv["negative"].sum()),
+        "new": int(table["new"].sum()),
+        "missing": int(table["missing"].sum()),
+        "negative": int(table["negative"].sum()),
     }
     if args.json:
         summary["rows"] = [
@@ -241,7 +250,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         ]
         _print_json(summary)
         return 0
-    print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), by {args.attribution} {args.by}")
+    print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), "
+          f"{metrics.Definition(args.universe).label.split(' · ')[0]}, by {args.attribution} {args.by}")
     shown = table.assign(interval=table["interval"].map(fmt.count), share=table["share"].map(fmt.percent))
     _print_table(shown.rename(columns={"interval": "downloads"}))
     print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']}, missing in b: {summary['missing']}, "
@@ -273,10 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("shares", help="totals and shares by family or region under one Definition",
                        description="Totals, shares and ranks under one Definition (universe × attribution × metric).")
     s.add_argument("--snapshot", metavar="PATH", default=None, help="snapshot folder (default: HUBSHARE_SNAPSHOT or the shipped sample)")
-    s.add_argument("--universe", choices=["all", "llm"], default="all", help="all models, or language models (default: all)")
+    s.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="all models, language models, or ATOM's tracked list (default: all)")
     s.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="to the uploader's family, or the lineage family (default: uploader)")
     s.add_argument("--metric", choices=["downloads_30d", "downloads_all_time"], default="downloads_30d", help="(default: downloads_30d)")
-    s.add_argument("--by", choices=["family", "region"], default="family", help="(default: family)")
+    s.add_argument("--by", choices=["family", "region", "org"], default="family", help="group by family, region or organisation (default: family)")
     s.add_argument("--json", action="store_true", help="print a JSON object")
     s.set_defaults(func=cmd_shares)
 
@@ -334,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Downloads between two snapshots (difference of all-time counters) per family or region.")
     d.add_argument("a", metavar="A", help="the earlier snapshot")
     d.add_argument("b", metavar="B", help="the later snapshot")
-    d.add_argument("--by", choices=["family", "region"], default="family")
+    d.add_argument("--by", choices=["family", "region", "org"], default="family", help="(default: family)")
+    d.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
     d.add_argument("--attribution", choices=["uploader", "lineage"], default="lineage")
     d.add_argument("--json", action="store_true", help="print a JSON object")
     d.set_defaults(func=cmd_diff)

@@ -3,11 +3,15 @@
 A ``Definition`` is universe × attribution × metric:
 
 - universe: ``all`` models; ``llm``, language models (pipeline tag ``text-generation`` or
-  ``image-text-to-text``); or ``list``, an explicit list of repo ids.
+  ``image-text-to-text``); ``atom``, the ATOM Project's tracked-models list of 2026-03-27; or
+  ``list``, an explicit list of repo ids.
 - attribution: ``uploader``, to the family of the organisation that uploaded the repo (first-party
   repos only; everything else is "no family"); or ``lineage``, to the family its ``base_models``
   lineage leads to (derivatives count for the family they derive from).
 - metric: ``downloads_30d`` (the Hub's rolling 30-day count) or ``downloads_all_time``.
+
+Totals are grouped ``by`` family, region, or ``org``: the organisation (Hub namespace) of the
+repo under uploader attribution, of its lineage root under lineage attribution.
 
 >>> from hubshare import snapshot
 >>> table = shares(snapshot.load(), PRESETS["all-uploader-30d"])   # doctest: +SKIP
@@ -25,17 +29,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import families
+from . import families, reference
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
-UNIVERSES = ("all", "llm", "list")
+UNIVERSES = ("all", "llm", "atom", "list")
+PRESET_UNIVERSES = ("all", "llm", "atom")
+GROUPINGS = ("family", "region", "org")
 ATTRIBUTIONS = ("uploader", "lineage")
 METRICS = ("downloads_30d", "downloads_all_time")
 LLM_TAGS = ("text-generation", "image-text-to-text")
 OTHER = "no family"
 
-_UNIVERSE_TEXT = {"all": "all models", "llm": "language models (text-generation, image-text-to-text)", "list": "listed models"}
+_UNIVERSE_TEXT = {"all": "all models", "llm": "language models (text-generation, image-text-to-text)",
+                  "atom": f"ATOM's tracked models (list of {reference.ATOM_LIST_DATE})", "list": "listed models"}
 _ATTRIBUTION_TEXT = {"uploader": "uploader's organisation", "lineage": "lineage family"}
 _METRIC_TEXT = {"downloads_30d": "30-day downloads", "downloads_all_time": "all-time downloads"}
 _METRIC_SHORT = {"downloads_30d": "30d", "downloads_all_time": "alltime"}
@@ -97,13 +104,13 @@ class Definition:
 
 PRESETS: dict[str, Definition] = {
     d.key: d
-    for d in (Definition(u, a, m) for u, a, m in itertools.product(("all", "llm"), ATTRIBUTIONS, METRICS))
+    for d in (Definition(u, a, m) for u, a, m in itertools.product(PRESET_UNIVERSES, ATTRIBUTIONS, METRICS))
 }
 
 
-def grid(metrics: tuple[str, ...] = METRICS) -> list[Definition]:
-    """Every preset (universe all/llm × attribution × metric) for the metrics given."""
-    return [d for d in PRESETS.values() if d.metric in metrics]
+def grid(metrics: tuple[str, ...] = METRICS, universes: tuple[str, ...] = PRESET_UNIVERSES) -> list[Definition]:
+    """Every preset (universe × attribution × metric) for the metrics and universes given."""
+    return [d for d in PRESETS.values() if d.metric in metrics and d.universe in universes]
 
 
 @dataclass
@@ -180,13 +187,54 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
     return out
 
 
-def _universe_mask(snap: Snapshot, frame: dict[str, Any], definition: Definition) -> np.ndarray:
-    if definition.universe == "all":
+def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
+    """Which models of ``snap`` are in a universe (``list`` takes ``ids``).
+
+    >>> int(universe_mask(snapshot.load(), "atom").sum())      # doctest: +SKIP
+    """
+    if universe not in UNIVERSES:
+        raise DefinitionError(f"unknown universe {universe!r} (choose from {', '.join(UNIVERSES)})")
+    if universe == "all":
         return np.ones(len(snap), dtype=bool)
-    if definition.universe == "llm":
-        return frame["llm"]
-    ids = snap.table.column("id")
-    return np.asarray(pc.is_in(ids, value_set=pa.array(list(definition.ids or ()), pa.string())), dtype=bool)
+    if universe == "llm":
+        return _frame(snap)["llm"]
+    if universe == "atom":
+        frame = _frame(snap)
+        if "atom" not in frame:
+            frame["atom"] = _in_ids(snap, reference.atom_ids())
+        return frame["atom"]
+    return _in_ids(snap, ids or ())
+
+
+def _in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:
+    return np.asarray(pc.is_in(snap.table.column("id"), value_set=pa.array(list(ids), pa.string())), dtype=bool)
+
+
+def group_codes(snap: Snapshot, by: str, attribution: str) -> tuple[np.ndarray, list[str]]:
+    """Each model's group under ``attribution`` as codes into the returned names.
+
+    ``by`` family or region: the family (region) it is attributed to, "no family" for none; ``org``:
+    the namespace of the repo (uploader) or of its lineage root (lineage).
+    """
+    if by not in GROUPINGS:
+        raise DefinitionError(f"unknown grouping {by!r} (choose from {', '.join(GROUPINGS)})")
+    if attribution not in ATTRIBUTIONS:
+        raise DefinitionError(f"unknown attribution {attribution!r} (choose from {', '.join(ATTRIBUTIONS)})")
+    frame = _frame(snap)
+    if by != "org":
+        return frame[f"{by}_{attribution}"], frame["families" if by == "family" else "regions"]
+    key = ("org", attribution)
+    if key not in frame:
+        cls = families.codes(snap)
+        if attribution == "uploader":
+            ns = families.split_ids(cls.ids.combine_chunks() if len(cls.ids.chunks) != 1 else cls.ids.chunk(0))[0]
+            enc = pc.dictionary_encode(ns)
+            frame[key] = (np.asarray(enc.indices, dtype=np.int64), enc.dictionary.to_pylist())
+        else:
+            pool = pa.chunked_array([*cls.ids.chunks, cls.uniq], pa.string()).combine_chunks()
+            enc = pc.dictionary_encode(families.split_ids(pool)[0])
+            frame[key] = (np.asarray(enc.indices, dtype=np.int64)[cls.root_index], enc.dictionary.to_pylist())
+    return frame[key]
 
 
 def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareTable:
@@ -198,15 +246,12 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     >>> t = shares(snapshot.load(), PRESETS["llm-lineage-30d"])    # doctest: +SKIP
     >>> round(t.share_of("Qwen"), 3)                                # doctest: +SKIP
     """
-    if by not in ("family", "region"):
-        raise DefinitionError(f"unknown grouping {by!r} (choose family or region)")
+    codes, names = group_codes(snap, by, definition.attribution)
     frame = _frame(snap)
-    names = frame["families"] if by == "family" else frame["regions"]
-    if definition.universe == "list":
-        mask = _universe_mask(snap, frame, definition)
+    if by == "org" or definition.universe not in ("all", "llm"):
+        mask = universe_mask(snap, definition.universe, definition.ids)
         valid = frame[f"valid_{definition.metric}"]
         counted = mask & valid
-        codes = frame[f"{by}_{definition.attribution}"]
         totals = np.bincount(codes[counted], weights=frame[definition.metric][counted].astype(np.float64), minlength=len(names))
         models = np.bincount(codes[counted], minlength=len(names))
         in_universe = int(mask.sum())
@@ -320,8 +365,62 @@ def concentration(snap: Snapshot, metric: str = "downloads_30d") -> tuple[pd.Dat
 # --------------------------------------------------------------------------- intervals
 
 
+@dataclass
+class Interval:
+    """Per-model downloads between snapshot ``a`` and a later snapshot ``b``, as arrays.
+
+    ``value``, ``counted``, ``new``, ``fell`` and ``pos`` follow ``b``'s rows: the difference of
+    the counters (the whole counter for a repo new in ``b``), whether the row has a value, whether
+    the repo is new, whether its counter fell, and its row in ``a`` (-1: new). ``missing`` follows
+    ``a``'s rows: repos gone from ``b``.
+    """
+
+    a: Snapshot
+    b: Snapshot
+    metric: str
+    value: np.ndarray
+    counted: np.ndarray
+    new: np.ndarray
+    fell: np.ndarray
+    missing: np.ndarray
+    pos: np.ndarray
+
+
+def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
+    """Whether any model of ``snap`` has the count ``metric``."""
+    return bool(_frame(snap)[f"valid_{metric}"].any()) if len(snap) else False
+
+
+def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> Interval:
+    """Downloads between ``a`` and a later ``b`` for every model (see ``Interval``).
+
+    Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks the metric.
+    """
+    if metric not in METRICS:
+        raise DefinitionError(f"unknown metric {metric!r}")
+    if b.taken_at < a.taken_at:
+        raise DefinitionError(f"snapshot {b.label} was taken before {a.label}: give the earlier one first")
+    for s in (a, b):
+        if not has_metric(s, metric):
+            raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
+                                  "downloads between two snapshots need it in both")
+    fa, fb = _frame(a), _frame(b)
+    pos = np.full(len(b), -1, dtype=np.int64)
+    ids_a = a.table.column("id")
+    for start, where in families._parallel_index_in(b.table.column("id"), ids_a.combine_chunks() if ids_a.num_chunks != 1 else ids_a.chunk(0)):
+        pos[start:start + len(where)] = np.asarray(where.fill_null(-1), dtype=np.int64)
+    in_a = pos >= 0
+    safe = np.where(in_a, pos, 0)
+    value = fb[metric] - np.where(in_a, fa[metric][safe] if len(a) else 0, 0)
+    counted = fb[f"valid_{metric}"] & (~in_a | fa[f"valid_{metric}"][safe] if len(a) else ~in_a)
+    missing = np.ones(len(a), dtype=bool)
+    missing[pos[in_a]] = False
+    return Interval(a=a, b=b, metric=metric, value=np.where(counted, value, 0), counted=counted, new=~in_a,
+                    fell=in_a & counted & (value < 0), missing=missing, pos=pos)
+
+
 def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> pd.DataFrame:
-    """Downloads between snapshot ``a`` and a later snapshot ``b``, per model.
+    """Downloads between snapshot ``a`` and a later snapshot ``b``, one row per model.
 
     ``interval`` = b's counter − a's counter. Columns ``status`` (``both``, ``new`` in b,
     ``missing`` in b) and ``negative`` (the counter went down, which the Hub's all-time counter
@@ -331,58 +430,69 @@ def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_ti
     >>> iv = interval_downloads(snap_feb_1, snap_mar_1)            # doctest: +SKIP
     >>> iv.loc[iv.status == "both", "interval"].sum()               # doctest: +SKIP
     """
-    if metric not in METRICS:
-        raise DefinitionError(f"unknown metric {metric!r}")
-    if b.taken_at < a.taken_at:
-        raise DefinitionError(f"snapshot {b.label} was taken before {a.label}: give the earlier one first")
-    left = pd.DataFrame({"id": a.table.column("id").to_pandas(), "downloads_a": a.table.column(metric).to_pandas().astype("Int64")})
-    right = pd.DataFrame({"id": b.table.column("id").to_pandas(), "downloads_b": b.table.column(metric).to_pandas().astype("Int64")})
-    both = left.merge(right, on="id", how="outer", indicator=True)
-    status = both["_merge"].map({"both": "both", "right_only": "new", "left_only": "missing"}).astype(str)
-    interval = both["downloads_b"] - both["downloads_a"].where(status == "both", 0)
-    interval = interval.where(status != "missing")
-    out = pd.DataFrame(
-        {
-            "id": both["id"].astype(str),
-            "downloads_a": both["downloads_a"],
-            "downloads_b": both["downloads_b"],
-            "interval": interval.astype("Int64"),
-            "status": pd.Categorical(status, categories=["both", "new", "missing"]),
-            "negative": (interval < 0).fillna(False).astype(bool),
-        }
-    )
+    iv = interval(a, b, metric)
+    fa, fb = _frame(a), _frame(b)
+
+    def counts(values: np.ndarray, valid: np.ndarray):
+        out = pd.array(values, dtype="Int64")
+        out[~valid] = pd.NA
+        return out
+
+    in_a = iv.pos >= 0
+    safe = np.where(in_a, iv.pos, 0)
+    ids_b = b.table.column("id").to_pandas()
+    before = counts(fa[metric][safe] if len(a) else np.zeros(len(b), dtype=np.int64), in_a & (fa[f"valid_{metric}"][safe] if len(a) else False))
+    after = counts(fb[metric], fb[f"valid_{metric}"])
+    value = counts(iv.value, iv.counted)
+    later = pd.DataFrame({"id": ids_b, "downloads_a": before, "downloads_b": after, "interval": value,
+                          "status": np.where(iv.new, "new", "both"), "negative": iv.fell})
+    gone_ids = a.table.column("id").to_pandas()[iv.missing]
+    gone_before = counts(fa[metric][iv.missing], fa[f"valid_{metric}"][iv.missing])
+    gone = pd.DataFrame({"id": gone_ids, "downloads_a": gone_before, "downloads_b": pd.array([pd.NA] * len(gone_ids), dtype="Int64"),
+                         "interval": pd.array([pd.NA] * len(gone_ids), dtype="Int64"), "status": "missing", "negative": False})
+    out = pd.concat([later, gone], ignore_index=True)
+    out["status"] = pd.Categorical(out["status"], categories=["both", "new", "missing"])
+    out["negative"] = out["negative"].astype(bool)
+    out["id"] = out["id"].astype(str)
     return out.sort_values("id", ignore_index=True)
 
 
-def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str = "lineage", metric: str = "downloads_all_time") -> pd.DataFrame:
-    """Interval downloads summed per family (or region) of snapshot ``b``'s classification.
+def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str = "lineage", metric: str = "downloads_all_time",
+                universe: str = "all") -> pd.DataFrame:
+    """Interval downloads summed per family, region or organisation, classified with snapshot
+    ``b``'s metadata (a model gone from ``b`` is counted under ``a``'s).
 
     Columns: ``name``, ``interval`` (sum over models in both and new), ``models``, ``new``,
-    ``missing``, ``negative`` (counts of models), ``share``. Missing models are attributed with
-    snapshot ``a``'s classification.
+    ``missing``, ``negative`` (counts of models), ``share``.
     """
-    iv = interval_downloads(a, b, metric)
-    keycol = "uploader_family" if attribution == "uploader" else "lineage_family"
-    rules = families.load_rules()
-    cls = pd.concat([families.classify(b)[["id", keycol]], families.classify(a)[["id", keycol]]]).drop_duplicates("id")
-    iv = iv.merge(cls, on="id", how="left")
-    name = iv[keycol].astype(object).where(iv[keycol].notna(), OTHER)
-    if by == "region":
-        name = name.map(rules.region_of).fillna(OTHER)
-    elif by != "family":
-        raise DefinitionError(f"unknown grouping {by!r} (choose family or region)")
-    iv["name"] = name
-    grouped = iv.groupby("name", sort=False)
-    out = pd.DataFrame(
-        {
-            "interval": grouped["interval"].sum(min_count=1).fillna(0).astype("int64"),
-            "models": grouped["id"].size(),
-            "new": grouped["status"].apply(lambda s: int((s == "new").sum())),
-            "missing": grouped["status"].apply(lambda s: int((s == "missing").sum())),
-            "negative": grouped["negative"].sum().astype(int),
-        }
-    ).reset_index()
-    total = out["interval"].sum()
+    return interval_table(interval(a, b, metric), by, attribution, universe)
+
+
+def interval_table(iv: Interval, by: str = "family", attribution: str = "lineage", universe: str = "all") -> pd.DataFrame:
+    """``interval_by`` from an ``Interval`` already computed."""
+    codes_b, names_b = group_codes(iv.b, by, attribution)
+    sel = universe_mask(iv.b, universe) & iv.counted
+    k = len(names_b)
+    sums = np.bincount(codes_b[sel], weights=iv.value[sel].astype(np.float64), minlength=k)
+    counted = np.bincount(codes_b[sel], minlength=k)
+    new = np.bincount(codes_b[sel & iv.new], minlength=k)
+    fell = np.bincount(codes_b[sel & iv.fell], minlength=k)
+    out = pd.DataFrame({"name": names_b, "interval": np.rint(sums).astype(np.int64), "counted": counted, "new": new, "negative": fell})
+    gone = universe_mask(iv.a, universe) & iv.missing
+    if gone.any():
+        codes_a, names_a = group_codes(iv.a, by, attribution)
+        per = np.bincount(codes_a[gone], minlength=len(names_a))
+        miss = pd.DataFrame({"name": names_a, "missing": per})
+        miss = miss[miss["missing"] > 0]
+        out = out.merge(miss, on="name", how="outer")
+    else:
+        out["missing"] = 0
+    out = out.fillna({"interval": 0, "counted": 0, "new": 0, "negative": 0, "missing": 0})
+    for c in ("interval", "counted", "new", "negative", "missing"):
+        out[c] = out[c].astype(np.int64)
+    out["models"] = out["counted"] + out["missing"]
+    out = out[out["models"] > 0]
+    total = int(out["interval"].sum())
     out["share"] = out["interval"] / total if total else 0.0
     out = out.assign(_other=out["name"] == OTHER).sort_values(["_other", "interval", "name"], ascending=[True, False, True], ignore_index=True)
-    return out.drop(columns="_other")
+    return out[["name", "interval", "models", "new", "missing", "negative", "share"]]

@@ -21,6 +21,9 @@ SNAPSHOTS = DATA / "snapshots"
 FAMILIES_CSV = REFERENCE / "families.csv"
 FIGURES_CSV = PUBLISHED / "figures.csv"
 TRENDING_CSV = RAW / "hub_trending_2026-05-16.csv"
+ATOM = RAW / "atom"
+ATOM_MODELS_CSV = ATOM / "tracked-models-2026-03-27.csv"
+ATOM_REGIONS_CSV = ATOM / "organization-regions-2026-08-17.csv"
 
 SAMPLE_LABEL = "2026-05-16-trending-sample"
 SAMPLE_SNAPSHOT = SNAPSHOTS / SAMPLE_LABEL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -30,3 +31,49 @@ def read_table(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) 
         if n:
             problems.append(f"column '{col}' is empty in {n} rows")
     return table, where, problems
+
+
+ATOM_LIST_DATE = "2026-03-27"
+ATOM_REGIONS = ("china", "us", "eu", "other", "unknown")
+
+
+@lru_cache(maxsize=1)
+def atom_models() -> pd.DataFrame:
+    """ATOM's tracked-models list of 2026-03-27 (``org``, ``model``, ``modelId``): the curated
+    universe the ATOM Project's published numbers count over (Apache-2.0; provenance in
+    ``data/README.md``).
+
+    >>> len(atom_models()), atom_models()["modelId"].is_unique
+    (1617, True)
+    """
+    table, where, problems = read_table(paths.ATOM_MODELS_CSV, ("org", "model", "modelId"), ("org", "model", "modelId"))
+    n = int((table["modelId"] != table["org"] + "/" + table["model"]).sum())
+    if n:
+        problems.append(f"modelId is not org/model in {n} rows")
+    n = int(table["modelId"].duplicated().sum())
+    if n:
+        problems.append(f"modelId repeats in {n} rows")
+    if problems:
+        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    return table
+
+
+def atom_ids() -> tuple[str, ...]:
+    """The repo ids of ATOM's tracked-models list."""
+    return tuple(atom_models()["modelId"])
+
+
+@lru_cache(maxsize=1)
+def atom_regions() -> dict[str, str]:
+    """ATOM's organisation → region map of 2026-08-17 (china, us, eu, other, unknown).
+
+    >>> atom_regions()["Qwen"], atom_regions()["EleutherAI"]
+    ('china', 'unknown')
+    """
+    table, where, problems = read_table(paths.ATOM_REGIONS_CSV, ("hf_org", "region", "notes"), ("hf_org", "region"))
+    n = int((~table["region"].isin(ATOM_REGIONS)).sum())
+    if n:
+        problems.append(f"column 'region' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
+    if problems:
+        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    return dict(zip(table["hf_org"], table["region"]))
