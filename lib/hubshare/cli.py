@@ -30,6 +30,7 @@ EPILOG = """examples:
   hubshare validate data/snapshots/2026-05-16-trending-sample
   hubshare refresh --author Qwen --top 1000 --label 2026-12-01
   hubshare import hub-stats --date 2026-02-01
+  hubshare months --from 2026-01 --to 2026-03 --universe atom --by org
   hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
 """
 
@@ -259,6 +260,49 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _month(text: str) -> str:
+    from . import history
+
+    try:
+        history.month_start(text)
+    except HubshareError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def cmd_months(args: argparse.Namespace) -> int:
+    from . import history
+
+    h = history.History.from_folder(args.snapshots)
+    result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution)
+    if args.json:
+        _print_json(result.to_records())
+        return 0
+    d = result.definition
+    print(f"calendar months · {d.label.split(' · ')[0]} · by {d.label.split(' · ')[1].removeprefix('by ')} · grouped by {args.by}")
+    print(f"history: {h.source or 'in memory'}, {h.coverage}")
+    for label, why in h.skipped:
+        print(f"  left out: {label} ({why})")
+    if not result.months:
+        print("no month can be measured: a month needs a snapshot within 36 h of each of its two boundaries")
+    elif len(result.rows):
+        pivot = result.pivot()
+        top = result.rows.groupby("name")["downloads"].sum().sort_values(ascending=False).index[: args.top]
+        shown = pivot[list(top)].copy()
+        if len(pivot.columns) > len(top):
+            shown["(rest)"] = pivot.drop(columns=list(top)).sum(axis=1)
+        shown["total"] = pivot.sum(axis=1)
+        totals = result.totals().set_index("month")
+        shown = shown.map(fmt.count)
+        shown["new"] = totals["models_new"]
+        shown["gone"] = totals["models_missing"]
+        shown["fell"] = totals["counters_fell"]
+        print(shown.reset_index().to_string(index=False))
+    for month, reason in result.missing:
+        print(f"{month}: missing: {reason}")
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -321,6 +365,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="continue an interrupted refresh of the same label")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_refresh)
+
+    mo = sub.add_parser("months", help="downloads of calendar months from a folder of snapshots",
+                        description="Downloads of each calendar month, from the snapshots nearest (within 36 h) to its two "
+                                    "boundaries: differences of all-time counters, classified with the later snapshot. "
+                                    "Months without both boundaries are listed as missing, never interpolated.")
+    mo.add_argument("--snapshots", metavar="DIR", default=str(paths.SNAPSHOTS), help="folder of snapshots (default: data/snapshots)")
+    mo.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM", help="first month (default: the first the snapshots can span)")
+    mo.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last month (default: the last the snapshots can span)")
+    mo.add_argument("--by", choices=["family", "region", "org"], default="family", help="(default: family)")
+    mo.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
+    mo.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="(default: uploader)")
+    mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
+    mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
+    mo.set_defaults(func=cmd_months)
 
     i = sub.add_parser("import", help="import a day of the hub-stats census dataset as a snapshot",
                        description="Write a snapshot from the public census dataset cfahlgren1/hub-stats (models.parquet): "

@@ -176,10 +176,18 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
         codes[codes < 0] = len(fams) - 1
         out[f"family_{att}"] = codes
         out[f"region_{att}"] = region_code[codes]
-    tag = snap.table.column("pipeline_tag")
-    out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+    n = len(snap)
+    names = set(snap.table.column_names)
+    if "pipeline_tag" in names:
+        tag = snap.table.column("pipeline_tag")
+        out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+    else:
+        out["llm"] = np.zeros(n, dtype=bool)
     out["llm_models"] = int(out["llm"].sum())
     for m in METRICS:
+        if m not in names:  # a snapshot loaded with fewer columns lacks it
+            out[f"valid_{m}"], out[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+            continue
         col = snap.table.column(m)
         out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
         out[m] = np.asarray(col.fill_null(0), dtype=np.int64)

@@ -174,14 +174,14 @@ def _duplicate_rows(ids) -> int:
     return pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py() or 0
 
 
-def _problems_in_table(table: pa.Table, where: str) -> list[str]:
-    """Schema and value problems of an Arrow table, each naming file, column and row count."""
+def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS) -> list[str]:
+    """Schema and value problems of an Arrow table (in ``columns``), each naming file, column and row count."""
     problems: list[str] = []
     names = table.column_names
-    missing = [c for c in COLUMNS if c not in names]
+    missing = [c for c in columns if c not in names]
     for col in missing:
         problems.append(f"{where}: column '{col}' is missing")
-    for col in COLUMNS:
+    for col in columns:
         if col in missing:
             continue
         expected = SCHEMA.field(col).type
@@ -198,7 +198,7 @@ def _problems_in_table(table: pa.Table, where: str) -> list[str]:
             f"{where}: column '{col}' has type {actual}, expected {expected} "
             f"({table.num_rows} rows of the wrong type)"
         )
-    typed = {c for c in COLUMNS if c not in missing and not any(f"'{c}'" in p for p in problems)}
+    typed = {c for c in columns if c not in missing and not any(f"'{c}'" in p for p in problems)}
 
     if "id" in typed:
         ids = table.column("id")
@@ -251,8 +251,11 @@ def _read_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[str]]:
     return manifest, problems
 
 
-def check(folder: Path | str) -> tuple[dict[str, Any] | None, pa.Table | None, list[str]]:
-    """Read a snapshot folder and return ``(manifest, table, problems)`` without raising."""
+def check(folder: Path | str, columns: tuple[str, ...] | None = None) -> tuple[dict[str, Any] | None, pa.Table | None, list[str]]:
+    """Read a snapshot folder and return ``(manifest, table, problems)`` without raising.
+
+    With ``columns``, only those columns are read and checked (the checksum covers the whole file).
+    """
     folder = Path(folder)
     if not folder.is_dir():
         return None, None, [f"{paths.relative(folder)}: not a snapshot folder (no such directory)"]
@@ -267,11 +270,16 @@ def check(folder: Path | str) -> tuple[dict[str, Any] | None, pa.Table | None, l
             problems.append(
                 f"{where}: checksum mismatch (manifest says {str(manifest['sha256'])[:12]}…, file is {actual[:12]}…)"
             )
+    wanted = tuple(columns) if columns else COLUMNS
     try:
-        table = pq.read_table(ppath)
+        if columns:
+            present = set(pq.read_schema(ppath).names)
+            table = pq.read_table(ppath, columns=[c for c in wanted if c in present])
+        else:
+            table = pq.read_table(ppath)
     except (pa.ArrowInvalid, OSError) as exc:
         return manifest, None, problems + [f"{where}: unreadable parquet ({exc})"]
-    problems += _problems_in_table(table, where)
+    problems += _problems_in_table(table, where, wanted)
     if manifest is not None and isinstance(manifest.get("rows"), int) and manifest["rows"] != table.num_rows:
         problems.append(
             f"{paths.relative(folder / MANIFEST_FILE)}: says {manifest['rows']} rows, {where} has {table.num_rows}"
@@ -288,19 +296,42 @@ def validate(folder: Path | str) -> list[str]:
     return check(folder)[2]
 
 
-def load(folder: Path | str | None = None) -> Snapshot:
+def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = None) -> Snapshot:
     """Load and verify a snapshot folder (default: ``paths.default_snapshot()``).
 
+    ``columns`` reads only those columns (``id`` always), for work that needs no others.
     Raises one ``SnapshotError`` listing every problem found.
     """
     folder = Path(folder) if folder is not None else paths.default_snapshot()
-    manifest, table, problems = check(folder)
+    wanted = tuple(dict.fromkeys(["id", *columns])) if columns else COLUMNS
+    manifest, table, problems = check(folder, wanted if columns else None)
     if problems:
         raise SnapshotError(problems)
     assert manifest is not None and table is not None
-    table = table.cast(pa.schema([SCHEMA.field(c) for c in COLUMNS])) if table.schema != SCHEMA else table
+    schema = pa.schema([SCHEMA.field(c) for c in wanted])
+    table = table.select(list(wanted))
+    table = table.cast(schema) if table.schema != schema else table
     log.info("loaded snapshot %s (%d models)", manifest.get("label"), table.num_rows)
-    return Snapshot(path=folder, manifest=manifest, table=table.select(list(COLUMNS)))
+    return Snapshot(path=folder, manifest=manifest, table=table)
+
+
+def has_all_time(folder: Path | str) -> bool:
+    """Whether a snapshot folder's models carry all-time counts, read from the parquet metadata
+    (no rows are read)."""
+    ppath = Path(folder) / MODELS_FILE
+    meta = pq.ParquetFile(ppath).metadata
+    if meta.num_rows == 0:
+        return False
+    col = meta.schema.to_arrow_schema().get_field_index("downloads_all_time")
+    if col < 0:
+        return False
+    nulls = 0
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(col).statistics
+        if stats is None or not stats.has_null_count:
+            return pq.read_table(ppath, columns=["downloads_all_time"]).column(0).null_count < meta.num_rows
+        nulls += stats.null_count
+    return nulls < meta.num_rows
 
 
 # --------------------------------------------------------------------------- writing

@@ -1,0 +1,116 @@
+"""Calendar months from a folder of snapshots: boundaries, gaps, new, gone and falling counters."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from hubshare import history
+from hubshare.errors import HistoryError
+
+from conftest import make_snapshot, run_cli
+
+
+def day(records_by_id: dict[str, int], **extra) -> list[dict]:
+    return [{"id": i, "downloads_all_time": v, **extra.get(i, {})} for i, v in records_by_id.items()]
+
+
+def folder(tmp_path, days: dict[str, list[dict]]):
+    """A folder of snapshots, one per ISO time."""
+    out = tmp_path / "snaps"
+    for when, records in days.items():
+        label = "s-" + when.replace(":", "").replace("T", "-").removesuffix("Z")
+        make_snapshot(out / label, records, label=label, created_at=when)
+    return out
+
+
+@pytest.fixture
+def three_months(tmp_path):
+    """Snapshots at the boundaries of January and February 2026 (35 h off at most), none near
+    1 April, so March is missing; and a snapshot with no all-time counts."""
+    out = folder(tmp_path, {
+        "2026-01-01T03:00:00Z": day({"Qwen/A": 100, "Qwen/B": 50, "meta-llama/L": 80, "x/gone": 9}),
+        "2026-02-02T11:00:00Z": day({"Qwen/A": 160, "Qwen/B": 45, "meta-llama/L": 100, "u/A-GGUF": 30},
+                                    **{"u/A-GGUF": {"base_models": ["Qwen/A"], "pipeline_tag": None}}),  # 35 h after 1 Feb
+        "2026-02-27T00:00:00Z": day({"Qwen/A": 170}),  # not a boundary: ignored
+        "2026-02-28T11:00:00Z": day({"Qwen/A": 200, "Qwen/B": 60, "meta-llama/L": 101, "u/A-GGUF": 70, "Qwen/C": 5},
+                                    **{"u/A-GGUF": {"base_models": ["Qwen/A"], "pipeline_tag": None}}),  # 13 h before 1 March
+        "2026-04-02T13:00:00Z": day({"Qwen/A": 400}),  # 37 h after 1 April: too far
+    })
+    make_snapshot(out / "no-all-time", [{"id": "Qwen/A", "downloads_all_time": None}], label="no-all-time", created_at="2026-03-01T00:00:00Z")
+    return out
+
+
+def test_months_measured_and_missing(three_months):
+    h = history.History.from_folder(three_months)
+    assert ("no-all-time", "no all-time counts") in h.skipped
+    result = history.months(h, "2026-01", "2026-03")
+    assert [m.month for m in result.months if m.measured] == ["2026-01", "2026-02"]
+    assert [m for m, _ in result.missing] == ["2026-03"]
+    assert "2026-04-01 00:00 UTC" in result.missing[0][1] and "nearest after: s-2026-04-02-130000" in result.missing[0][1]
+    jan = result.rows[result.rows["month"] == "2026-01"].set_index("name")
+    # Qwen: A +60, B -5 (fell, counted, not clipped); Llama +20; the GGUF is new (whole 30) and has no family by uploader
+    assert jan.loc["Qwen", "downloads"] == 55 and jan.loc["Qwen", "counters_fell"] == 1
+    assert jan.loc["Llama", "downloads"] == 20
+    assert jan.loc["no family", "downloads"] == 30 and jan.loc["no family", "models_new"] == 1 and jan.loc["no family", "models_missing"] == 1
+    assert jan.loc["Qwen", "cumulative_end"] == 160 + 45
+    assert jan["share"].sum() == pytest.approx(1.0) and jan.loc["Qwen", "share"] == pytest.approx(55 / 105)
+    assert set(jan["start"]) == {"2026-01-01T03:00:00Z"} and set(jan["end"]) == {"2026-02-02T11:00:00Z"}
+    feb = result.rows[result.rows["month"] == "2026-02"].set_index("name")
+    assert feb.loc["Qwen", "downloads"] == 40 + 15 + 5 and feb.loc["Qwen", "models_new"] == 1
+    lineage = history.months(h, "2026-02", "2026-02", attribution="lineage").rows.set_index("name")
+    assert lineage.loc["Qwen", "downloads"] == 60 + 40  # the GGUF's 40 follow its lineage
+
+
+def test_boundary_35_hours_away_counts_and_37_does_not(tmp_path):
+    out = folder(tmp_path, {"2026-01-30T13:00:00Z": day({"Qwen/A": 1}),  # 35 h before 1 Feb
+                            "2026-03-02T13:00:00Z": day({"Qwen/A": 9})})  # 37 h after 1 Mar
+    h = history.History.from_folder(out)
+    assert h.at(pd.Timestamp("2026-02-01", tz="UTC")).label == "s-2026-01-30-130000"
+    assert h.at(pd.Timestamp("2026-03-01", tz="UTC")) is None
+    result = history.months(h, "2026-02", "2026-02")
+    assert result.rows.empty and "2026-03-01 00:00 UTC" in result.missing[0][1]
+
+
+def test_a_gap_month_is_listed_not_interpolated(tmp_path):
+    out = folder(tmp_path, {"2026-01-01T00:00:00Z": day({"Qwen/A": 1}), "2026-02-01T00:00:00Z": day({"Qwen/A": 5}),
+                            "2026-04-01T00:00:00Z": day({"Qwen/A": 50}), "2026-05-01T00:00:00Z": day({"Qwen/A": 60})})
+    result = history.months(history.History.from_folder(out))
+    assert [m.month for m in result.months] == ["2026-01", "2026-02", "2026-03", "2026-04"]
+    assert [m for m, _ in result.missing] == ["2026-02", "2026-03"]
+    assert list(result.pivot()["Qwen"]) == [4, 10]
+
+
+def test_by_org_and_atom_universe(three_months):
+    h = history.History.from_folder(three_months)
+    org = history.months(h, "2026-01", "2026-01", by="org").rows.set_index("name")
+    assert org.loc["Qwen", "downloads"] == 55 and org.loc["u", "downloads"] == 30 and org.loc["meta-llama", "downloads"] == 20
+    atom = history.months(h, "2026-01", "2026-01", universe="atom").rows
+    assert "no family" not in set(atom.loc[atom["downloads"] != 0, "name"])  # u/A-GGUF is not on ATOM's list
+
+
+def test_cumulative_at_a_boundary(three_months):
+    h = history.History.from_folder(three_months)
+    table, entry = history.cumulative(h, "2026-03-01")
+    assert entry.label == "s-2026-02-28-110000" and table.downloads_of("Qwen") == 265
+    with pytest.raises(HistoryError, match=r"not measurable: no snapshot within 36 h of 2026-06-01.*snapshots cover"):
+        history.cumulative(h, "2026-06-01")
+
+
+def test_months_cli_json_and_text(three_months):
+    r = run_cli("months", "--snapshots", str(three_months), "--from", "2026-01", "--to", "2026-03", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    keys = {"month", "name", "downloads", "share", "start", "end", "models_new", "models_missing", "counters_fell", "cumulative_end"}
+    assert all(keys <= set(row) for row in rows)
+    assert {row["month"] for row in rows if row["missing"]} == {"2026-03"}
+    text = run_cli("months", "--snapshots", str(three_months), "--by", "org")
+    assert text.returncode == 0 and "2026-01" in text.stdout and "left out: no-all-time" in text.stdout
+    assert "2026-03: missing" in text.stdout
+
+
+@pytest.mark.parametrize("args,code", [(["--from", "2026-13"], 2), (["--from", "2026-03", "--to", "2026-01"], 1), (["--snapshots", "/nonexistent"], 1)])
+def test_months_bad_input(three_months, args, code):
+    base = [] if "--snapshots" in args else ["--snapshots", str(three_months)]
+    r = run_cli("months", *base, *args)
+    assert r.returncode == code and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
