@@ -114,3 +114,44 @@ def test_months_bad_input(three_months, args, code):
     base = [] if "--snapshots" in args else ["--snapshots", str(three_months)]
     r = run_cli("months", *base, *args)
     assert r.returncode == code and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+@pytest.fixture
+def feb_march(tmp_path):
+    """Boundaries of February and March 2026 with repos on ATOM's list and one off it."""
+    ids = {"Qwen/Qwen3-8B": (100, 250, 400), "meta-llama/Llama-3.1-8B-Instruct": (50, 80, 100),
+           "deepseek-ai/DeepSeek-R1": (20, 40, 50), "google/gemma-3-4b-it": (10, 15, 20), "Qwen/not-on-the-list": (5, 25, 30),
+           "x/other": (1000, 1100, 1200)}
+    times = ["2026-02-01T02:00:00Z", "2026-03-01T02:00:00Z", "2026-04-01T02:00:00Z"]
+    return folder(tmp_path, {t: day({i: v[k] for i, v in ids.items()}) for k, t in enumerate(times)})
+
+
+def test_claims_measured_from_a_history(feb_march):
+    from hubshare import claims
+
+    h = history.History.from_folder(feb_march)
+    res = {r.claim.id: r.from_history for r in claims.evaluate(hist=h)}
+    c1 = {f.universe: f for f in res["C1"]}
+    assert c1["atom"].value == pytest.approx(400 / 1e6) and c1["all"].value == pytest.approx(430 / 1e6)
+    assert c1["atom"].published == 942.1 and c1["atom"].difference == pytest.approx(400 / 1e6 / 942.1 - 1)
+    c3 = {f.universe: f for f in res["C3"]}
+    assert c3["atom"].value == pytest.approx(150 / 1e6) and c3["all"].value == pytest.approx(170 / 1e6)
+    c2 = [f for f in res["C2"] if f.period == "February 2026"]
+    assert {f.universe: round(f.value, 2) for f in c2}["atom"] == round(100 * 150 / (150 + 30 + 20 + 5), 2)
+    c4 = {(f.what, f.universe): f for f in res["C4"]}
+    assert c4[("Qwen ÷ (Llama + DeepSeek)", "atom")].value == pytest.approx(150 / 50)
+    eight = c4[("the next eight organisations combined", "atom")]
+    assert eight.value == pytest.approx((30 + 20 + 5) / 1e6) and "meta-llama, deepseek-ai, google" in eight.note
+
+
+def test_claims_history_not_covered_says_what_it_has(feb_march):
+    from hubshare import claims
+
+    only_march = history.History.from_folder(feb_march)
+    only_march.entries = only_march.entries[1:]
+    res = {r.claim.id: r.from_history for r in claims.evaluate(hist=only_march)}
+    c3 = res["C3"][0]
+    assert c3.value is None and c3.text.endswith("snapshots cover 2026-03-01, 2026-04-01")
+    assert "not measurable: no snapshot within 36 h of 2026-02-01 00:00 UTC" in c3.text
+    r = run_cli("claims", "--snapshots", str(feb_march), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)[2]["history"][0]["value"] == pytest.approx(150 / 1e6)

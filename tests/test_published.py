@@ -14,6 +14,7 @@ REFERENCE_IDS = {
     "xinhua-qwen-overtakes-llama", "xinhua-qwen-dec-2025", "xinhua-qwen-derivatives", "alibaba-qwen-cum-1b",
     "eoi-models", "eoi-downloads", "eoi-china-share", "eoi-us-share", "eoi-intl-share",
     "hf-spring-2026-top200", "hf-spring-2026-china", "hf-spring-2026-models", "modelpulse-qwen3-8b-derivatives",
+    "atom-tracked-total-2026-03", "atom-qwen-cum-2025-09", "atom-china-cum-2025-03",
 }
 
 

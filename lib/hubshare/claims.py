@@ -25,8 +25,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from . import fmt, metrics, published
-from .errors import DefinitionError
+from . import fmt, history, metrics, published
+from .errors import DefinitionError, HistoryError
 from .metrics import Definition
 from .snapshot import Snapshot
 
@@ -77,6 +77,49 @@ class Measurement:
         }
 
 
+@dataclass
+class FromHistory:
+    """A published figure beside what a history of snapshots gives for the same period and
+    universe. ``value`` and ``published`` are in ``unit``; ``difference`` is relative
+    ((value − published) / published); ``value`` is None when the history does not cover the period."""
+
+    what: str
+    period: str
+    universe: str
+    attribution: str
+    unit: str
+    value: float | None
+    figure: str | None = None
+    published: float | None = None
+    note: str = ""
+
+    @property
+    def difference(self) -> float | None:
+        if self.value is None or not self.published:
+            return None
+        return (self.value - self.published) / self.published
+
+    @property
+    def text(self) -> str:
+        """One line: what, Definition, measured value, published value and difference."""
+        head = f"{self.what} ({self.period}; {self.universe} × {self.attribution})"
+        if self.value is None:
+            return f"{head}: {self.note}"
+        shown = self._show(self.value)
+        if self.published is None:
+            return f"{head}: {shown}" + (f"; {self.note}" if self.note else "")
+        return f"{head}: {shown} vs published {self._show(self.published)} ({self.figure}), {100 * self.difference:+.1f}%" + (
+            f"; {self.note}" if self.note else "")
+
+    def _show(self, v: float) -> str:
+        return fmt.millions(round(v, 1)) if self.unit == "million downloads" else (f"{v:.1f}%" if self.unit == "percent" else f"{v:.2f}×")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"what": self.what, "period": self.period, "universe": self.universe, "attribution": self.attribution,
+                "unit": self.unit, "value": self.value, "figure": self.figure, "published": self.published,
+                "difference": self.difference, "note": self.note}
+
+
 @dataclass(frozen=True)
 class Claim:
     """One public claim: its id, a short statement, the article's words and how to check it."""
@@ -99,6 +142,7 @@ class Result:
     secondary_only: bool
     sources: list[dict[str, str]]
     measured: Measurement | None = None
+    from_history: list[FromHistory] | None = None
 
     @property
     def verdict_text(self) -> str:
@@ -115,6 +159,7 @@ class Result:
             "holds_under": self.holds_under,
             "published": {"checks": [c.to_dict() for c in self.checks], "consistency": self.consistency},
             "measured": self.measured.to_dict() if self.measured else None,
+            "history": [h.to_dict() for h in self.from_history] if self.from_history is not None else None,
             "definition": self.measured.definition.label if self.measured and self.measured.definition else None,
             "sources": self.sources,
         }
@@ -370,6 +415,115 @@ def _measure_c4(snap: Snapshot) -> Measurement:
                      "A 30-day window, not the calendar month of the claim.", alternatives)
 
 
+# --------------------------------------------------------------------------- from a history
+
+MONTH = "2026-02"
+"""The calendar month of C3 and C4 (ATOM's February 2026)."""
+CUMULATIVE_AT = "2026-04-01"
+"""The end of March 2026, where ATOM's cumulative figures stand."""
+
+
+class _Reader:
+    """What the claims read from a history, each computed once."""
+
+    def __init__(self, h: history.History):
+        self.h = h
+        for e in h.entries:  # the claims read the same two or three boundary snapshots many times
+            e.keep = True
+        self._months: dict = {}
+        self._cum: dict = {}
+
+    def month(self, universe: str, by: str = "family", attribution: str = "uploader") -> history.Months | str:
+        key = (universe, by, attribution)
+        if key not in self._months:
+            m = history.months(self.h, MONTH, MONTH, by=by, universe=universe, attribution=attribution)
+            self._months[key] = m if not m.missing else f"not measurable: {m.missing[0][1]}; {self.h.coverage}"
+        return self._months[key]
+
+    def cumulative(self, universe: str, by: str = "family") -> metrics.ShareTable | str:
+        key = (universe, by)
+        if key not in self._cum:
+            try:
+                self._cum[key] = history.cumulative(self.h, CUMULATIVE_AT, by=by, universe=universe)[0]
+            except HistoryError as exc:
+                self._cum[key] = str(exc)
+        return self._cum[key]
+
+
+def _month_value(r: _Reader, universe: str, what: str, *, value: str = "downloads", unit: str = "million downloads",
+                 figure: str | None = None, published: float | None = None, note: str = "") -> FromHistory:
+    """Qwen's downloads (or share) in the month under ``universe`` × uploader, beside a published figure."""
+    m = r.month(universe)
+    period = "February 2026"
+    if isinstance(m, str):
+        return FromHistory(what, period, universe, "uploader", unit, None, figure, published, m)
+    v = m.of("Qwen", MONTH, value)
+    return FromHistory(what, period, universe, "uploader", unit, v / 1e6 if unit == "million downloads" else 100 * v, figure, published, note)
+
+
+def _history_c1(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+    out = []
+    for u in ("atom", "all"):
+        t = r.cumulative(u)
+        note = "" if u == "atom" else "a wider universe than ATOM's list: every Qwen repo"
+        value = None if isinstance(t, str) else t.downloads_of("Qwen") / 1e6
+        out.append(FromHistory("Qwen's cumulative downloads", "end of March 2026", u, "uploader", "million downloads", value,
+                               "atom-qwen-cum-2026-03", _n(figs, "atom-qwen-cum-2026-03"), t if isinstance(t, str) else note))
+    return out
+
+
+def _history_c2(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+    out = []
+    for u in ("all", "llm", "atom"):
+        out.append(_month_value(r, u, "Qwen's share of the month's downloads", value="share", unit="percent",
+                                figure=None, note="the claim says over 50%"))
+    q, total = _n(figs, "atom-qwen-cum-2026-03"), _n(figs, "atom-tracked-total-2026-03")
+    for u in ("all", "llm", "atom"):
+        t = r.cumulative(u)
+        value = None if isinstance(t, str) else 100 * t.share_of("Qwen")
+        pub = (round(100 * q / total, 1), "atom-qwen-cum-2026-03 / atom-tracked-total-2026-03") if u == "atom" else (None, None)
+        out.append(FromHistory("Qwen's share of cumulative downloads", "end of March 2026", u, "uploader", "percent", value,
+                               pub[1], pub[0], t if isinstance(t, str) else "the claim says over 50%"))
+    return out
+
+
+def _history_c3(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+    pub = _n(figs, "atom-qwen-month-2026-02")
+    return [
+        _month_value(r, "atom", "Qwen's downloads in the month", figure="atom-qwen-month-2026-02", published=pub,
+                     note="ATOM's own definition"),
+        _month_value(r, "all", "Qwen's downloads in the month", figure="atom-qwen-month-2026-02", published=pub,
+                     note="every Qwen repo, a wider universe"),
+    ]
+
+
+def _history_c4(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+    out = []
+    period = "February 2026"
+    for u in ("atom", "all"):
+        m = r.month(u)
+        if isinstance(m, str):
+            out.append(FromHistory("Qwen ÷ (Llama + DeepSeek)", period, u, "uploader", "ratio", None, note=m))
+            continue
+        q, rivals = m.of("Qwen", MONTH), m.of("Llama", MONTH) + m.of("DeepSeek", MONTH)
+        out.append(FromHistory("Qwen ÷ (Llama + DeepSeek)", period, u, "uploader", "ratio", q / rivals if rivals else None,
+                               note=f"Qwen {fmt.count(q)}, Llama + DeepSeek {fmt.count(rivals)}; the claim holds above 1"
+                               if rivals else "Llama and DeepSeek have no downloads here"))
+    m = r.month("atom", by="org")
+    if isinstance(m, str):
+        out.append(FromHistory("the next eight organisations combined", period, "atom", "uploader", "million downloads", None, note=m))
+        return out
+    rows = m.rows[m.rows["month"] == MONTH].sort_values(["downloads", "name"], ascending=[False, True])
+    others = rows[rows["name"] != "Qwen"].head(8)
+    out.append(FromHistory("the next eight organisations combined", period, "atom", "uploader", "million downloads",
+                           others["downloads"].sum() / 1e6, "atom-next8-month-2026-02", _n(figs, "atom-next8-month-2026-02"),
+                           "by organisation: " + ", ".join(others["name"])))
+    return out
+
+
+_FROM_HISTORY = {"C1": _history_c1, "C2": _history_c2, "C3": _history_c3, "C4": _history_c4}
+
+
 # --------------------------------------------------------------------------- registry
 
 REGISTRY: tuple[Claim, ...] = (
@@ -410,9 +564,11 @@ def judge(checks: list[Check], figs: pd.DataFrame) -> tuple[str, list[str], bool
     return verdict, [c.universe for c in good], secondary
 
 
-def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None) -> list[Result]:
-    """Judge every claim against the published figures (and measure it on ``snap`` if given)."""
+def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, hist: history.History | None = None) -> list[Result]:
+    """Judge every claim against the published figures; measure it on ``snap`` if given, and
+    from a history of snapshots (``hist``) for the published figures' own periods if given."""
     figs = figures if figures is not None else published.load()
+    reader = _Reader(hist) if hist is not None else None
     results = []
     for claim in REGISTRY:
         checks, consistency = claim.check(figs)
@@ -432,6 +588,7 @@ def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None) 
                 secondary_only=secondary,
                 sources=sources,
                 measured=claim.measure(snap) if snap is not None else None,
+                from_history=_FROM_HISTORY[claim.id](reader, figs) if reader is not None else None,
             )
         )
     return results

@@ -64,8 +64,11 @@ def _load(path: str | None):
 def cmd_claims(args: argparse.Namespace) -> int:
     from . import claims
 
+    from . import history
+
     snap = _load(args.snapshot) if args.snapshot else None
-    results = claims.evaluate(snap)
+    hist = history.History.from_folder(args.snapshots) if args.snapshots else None
+    results = claims.evaluate(snap, hist=hist)
     if args.json:
         _print_json([r.to_dict() for r in results])
         return 0
@@ -82,6 +85,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
             print(f"    measured on {m.snapshot_label} ({m.snapshot_date}), {m.definition.key if m.definition else ''}: {m.text}")
             if m.note:
                 print(f"      {m.note}")
+        if r.from_history is not None:
+            print(f"    from the history in {hist.source}:")
+            for line in r.from_history:
+                print(f"      {line.text}")
         print("    sources: " + "; ".join(f"{s['id']} ({s['kind']})" for s in r.sources))
         print()
     return 0
@@ -321,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("claims", help="judge the claims against published figures (and a snapshot)",
                        description="Judge each claim against data/published/figures.csv; with --snapshot, also measure it on a snapshot.")
     c.add_argument("--snapshot", metavar="PATH", help="snapshot folder to measure the claims on")
+    c.add_argument("--snapshots", metavar="DIR", help="a folder of census snapshots: measure each published figure for its own period and universe")
     c.add_argument("--json", action="store_true", help="print a JSON list")
     c.set_defaults(func=cmd_claims)
 

@@ -69,11 +69,16 @@ class Entry:
     taken_at: pd.Timestamp
     path: Path | None = None
     snap: Snapshot | None = None
+    keep: bool = False
 
     def load(self) -> Snapshot:
+        """The snapshot, with the columns month arithmetic reads (kept in memory with ``keep``)."""
         if self.snap is not None:
             return self.snap
-        return snapshot.load(self.path, columns=COLUMNS)
+        snap = snapshot.load(self.path, columns=COLUMNS)
+        if self.keep:
+            self.snap = snap
+        return snap
 
     @property
     def text(self) -> str:
