@@ -257,3 +257,29 @@ def test_import_json_manifest_has_no_token_or_local_path(hubstats, tmp_path):
     assert hub_import(hub, tmp_path, "--date", "2026-01-01").returncode == 0
     manifest = json.loads((tmp_path / "snaps" / "hub-stats-2026-01-01" / "manifest.json").read_text())
     assert str(tmp_path) not in json.dumps(manifest)
+
+
+def test_reproduce_imports_only_the_days_missing_and_measures_the_claims(fakehub, tmp_path):
+    from hubshare import reference
+
+    listed = list(reference.atom_ids()[:40])
+    for k, stamp in enumerate(["2026-02-01T00:30:00Z", "2026-03-01T01:00:00Z", "2026-04-01T00:10:00Z"]):
+        table = synthetic.generate(300, seed=60 + k)
+        # Put some of ATOM's listed ids in, so the atom universe is not empty.
+        ids = table.column("id").to_pylist()
+        ids[:40] = listed
+        table = snapshot.to_table(table.set_column(0, "id", pa.array(ids)).set_column(1, "author", pa.array([i.split("/")[0] for i in ids])))
+        table = table.set_column(table.schema.get_field_index("downloads_all_time"), "downloads_all_time",
+                                 pa.array([1000 * (k + 1) + i for i in range(table.num_rows)], pa.int64()))
+        path = tmp_path / f"c{k}.parquet"
+        census_file(path, table=table)
+        fakehub.add_commit(DATASET, stamp, {"models.parquet": path.read_bytes()})
+    census.import_file(tmp_path / "c0.parquet", tmp_path / "snaps", "mine", taken_at="2026-02-01T00:30:00Z")
+    env = refresh_env(fakehub, HF_HUB_CACHE=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-m", "hubshare", "reproduce", "--out", str(tmp_path / "snaps"), "--quiet"],
+                       capture_output=True, text=True, env=env, timeout=180)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "snaps").iterdir()) == ["hub-stats-2026-03-01", "hub-stats-2026-04-01", "mine"]
+    assert len({q.path for q in fakehub.file_requests}) == 2  # only the two days not held yet
+    assert "Qwen's downloads in the month (February 2026; atom × uploader): " in r.stdout and "vs published 153.6M" in r.stdout
+    assert "HUBSHARE_SNAPSHOTS=" in r.stdout and "2026-02" in r.stdout

@@ -31,6 +31,7 @@ EPILOG = """examples:
   hubshare refresh --author Qwen --top 1000 --label 2026-12-01
   hubshare import hub-stats --date 2026-02-01
   hubshare months --from 2026-01 --to 2026-03 --universe atom --by org
+  hubshare reproduce --month 2026-02           (network: imports three census days)
   hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
 """
 
@@ -267,6 +268,41 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from . import claims, history
+    from .ingest import census
+
+    m2 = history.next_month(args.month)
+    days = [f"{m}-01" for m in (args.month, m2, history.next_month(m2))]
+    if args.quiet:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    say(f"census days needed: {', '.join(days)} (the boundaries of {args.month} and {m2})")
+    with _sigterm_interrupts():
+        for path in census.ensure_days(days, args.out, endpoint=args.endpoint, warn=_warn, say=say):
+            say(f"wrote {paths.relative(path)}")
+    h = history.History.from_folder(args.out)
+    print()
+    for r in claims.evaluate(hist=h):
+        print(f"{r.claim.id}  \"{r.claim.words}\"  (published figures: {r.verdict_text})")
+        for line in r.from_history:
+            print(f"    {line.text}")
+    for universe, by in (("atom", "org"), ("all", "family")):
+        result = history.months(h, args.month, m2, by=by, universe=universe, attribution="uploader")
+        top = result.rows.sort_values(["month", "downloads"], ascending=[True, False]).groupby("month").head(5)
+        print(f"\ntop five of each month, {result.definition.label.split(' · ')[0]}, by {by} (uploader):")
+        if len(top):
+            print(top.assign(downloads=top["downloads"].map(fmt.count), share=top["share"].map(fmt.percent))[["month", "name", "downloads", "share"]].to_string(index=False))
+        for month, reason in result.missing:
+            print(f"{month}: missing: {reason}")
+    out = paths.relative(Path(args.out))
+    print(f"\nrerun the notebooks on this history: HUBSHARE_SNAPSHOTS={out} make report")
+    print(f"every month it spans: hubshare months --snapshots {out} --universe atom --by org")
+    return 0
+
+
 def _month(text: str) -> str:
     from . import history
 
@@ -387,6 +423,15 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
     mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
     mo.set_defaults(func=cmd_months)
+
+    rp = sub.add_parser("reproduce", help="import the census days a month needs and measure the claims from them",
+                        description="Import (network needed) the hub-stats census days at the boundaries of a month and of the "
+                                    "month after it that data/snapshots does not hold yet, then measure the claims from them.")
+    rp.add_argument("--month", type=_month, default="2026-02", metavar="YYYY-MM", help="the month of the claims (default: 2026-02)")
+    rp.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="folder of snapshots (default: data/snapshots)")
+    rp.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
+    rp.add_argument("--quiet", action="store_true", help="no progress lines or bars")
+    rp.set_defaults(func=cmd_reproduce)
 
     i = sub.add_parser("import", help="import a day of the hub-stats census dataset as a snapshot",
                        description="Write a snapshot from the public census dataset cfahlgren1/hub-stats (models.parquet): "

@@ -355,9 +355,11 @@ def _public(endpoint: str | None) -> str:
 
 
 def import_day(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, date: str | None = None, revision: str | None = None,
-               endpoint: str | None = None, overwrite: bool = False, warn: Callable[[str], None] = log.warning) -> Path:
+               endpoint: str | None = None, overwrite: bool = False, warn: Callable[[str], None] = log.warning,
+               commit_list: list[Commit] | None = None) -> Path:
     """Import the census of one day (``date``: the commit nearest its 00:00 UTC) or one commit
-    (``revision``) as snapshot ``out/label`` (default ``hub-stats-YYYY-MM-DD``)."""
+    (``revision``) as snapshot ``out/label`` (default ``hub-stats-YYYY-MM-DD``). ``commit_list``
+    saves listing the dataset's commits again when several days are imported."""
     if date is not None:
         day_start(date)  # a bad date is refused before any request
     label = label or (f"hub-stats-{date}" if date else None)
@@ -365,6 +367,25 @@ def import_day(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, d
         _check_label(label)
         if (Path(out) / label).exists() and not overwrite:
             raise CensusError(f"{paths.relative(Path(out) / label)} exists already: choose another --label, or pass --overwrite to replace it")
-    commit = resolve(commits(endpoint), date=date, revision=revision)
+    commit = resolve(commit_list if commit_list is not None else commits(endpoint), date=date, revision=revision)
     path, record = download(commit, endpoint)
     return import_file(path, out, label, taken_at=commit.time, overwrite=overwrite, source=record, warn=warn)
+
+
+def ensure_days(days: list[str], out: Path | str = paths.SNAPSHOTS, *, endpoint: str | None = None,
+                warn: Callable[[str], None] = log.warning, say: Callable[[str], None] = log.info) -> list[Path]:
+    """Import each day (``YYYY-MM-DD``) that no snapshot in ``out`` stands for yet (one within
+    36 h of its 00:00 UTC with all-time counts); returns the snapshots written."""
+    from .. import history
+
+    wanted = [d for d in days if history.History.from_folder(out).at(day_start(d)) is None] if Path(out).is_dir() else list(days)
+    for d in days:
+        if d not in wanted:
+            say(f"{d}: a snapshot in {paths.relative(Path(out))} stands for it already")
+    written = []
+    if wanted:
+        listing = commits(endpoint)
+        for d in wanted:
+            say(f"{d}: importing the census commit nearest to it")
+            written.append(import_day(out, date=d, endpoint=endpoint, warn=warn, commit_list=listing))
+    return written
