@@ -32,6 +32,8 @@ SEED = 20260516
 SIZES = (100_000, 1_000_000, 2_500_000)
 NO_FAMILY = "no family"
 LOOP_LIMIT = 64  # steps the SQL walk takes before a chain counts as a loop
+BENCH_UNIVERSES = ("all", "llm")  # the eight presets of universe all/llm (ATOM's list has no synthetic members)
+MONTHS = 12  # a year of months: 13 monthly boundary snapshots
 
 
 # --------------------------------------------------------------------------- data
@@ -61,7 +63,7 @@ def ours(path: Path) -> dict:
     families.codes(snap)  # lineage followed and every model classified, as the metrics use it
     t2 = time.perf_counter()
     totals = {}
-    for d in metrics.grid():
+    for d in metrics.grid(universes=BENCH_UNIVERSES):
         t = metrics.shares(snap, d)
         totals[d.key] = {r.name: int(r.downloads) for r in t.rows.itertuples() if r.downloads}
     t3 = time.perf_counter()
@@ -109,6 +111,23 @@ def duckdb_totals(path: Path) -> dict:
 
     t0 = time.perf_counter()
     con = duckdb.connect()
+    _duckdb_classify(con, path)
+    names = families.load_rules().families
+    totals = {}
+    for d in metrics.grid(universes=BENCH_UNIVERSES):
+        col = "uploader" if d.attribution == "uploader" else "lineage"
+        metric = "d30" if d.metric == "downloads_30d" else "dall"
+        where = "WHERE pipeline_tag IN ('text-generation', 'image-text-to-text')" if d.universe == "llm" else ""
+        rows = con.execute(f"SELECT {col}, sum({metric})::BIGINT FROM cls {where} GROUP BY {col}").fetchall()
+        totals[d.key] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
+    con.close()
+    return {"total": time.perf_counter() - t0, "totals": totals, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _duckdb_classify(con, path: Path) -> None:
+    """Classify every model of a snapshot in SQL into the temporary table ``cls`` (``i``, ``id``,
+    ``pipeline_tag``, ``d30``, ``dall``, ``uploader`` and ``lineage`` family codes), with the same
+    rules as hubshare."""
     parquet = str(path / "models.parquet").replace("'", "''")
     con.execute(f"""
         CREATE TEMP TABLE m AS
@@ -175,20 +194,10 @@ def duckdb_totals(path: Path) -> dict:
             break
     con.execute("""
         CREATE TEMP TABLE cls AS
-        SELECT m.i, m.pipeline_tag, m.d30, m.dall, mf.org_fam AS uploader,
+        SELECT m.i, m.id, m.pipeline_tag, m.d30, m.dall, mf.org_fam AS uploader,
                coalesce(CASE WHEN mm.i IS NOT NULL THEN mm.fam ELSE af.fam END, mf.name_fam, mf.org_fam) AS lineage
         FROM m JOIN mf ON mf.key = m.i JOIN anchor a ON a.i = m.i
         LEFT JOIN merge_fam mm ON mm.i = a.a LEFT JOIN afam af ON af.i = a.a""")
-    names = families.load_rules().families
-    totals = {}
-    for d in metrics.grid():
-        col = "uploader" if d.attribution == "uploader" else "lineage"
-        metric = "d30" if d.metric == "downloads_30d" else "dall"
-        where = "WHERE pipeline_tag IN ('text-generation', 'image-text-to-text')" if d.universe == "llm" else ""
-        rows = con.execute(f"SELECT {col}, sum({metric})::BIGINT FROM cls {where} GROUP BY {col}").fetchall()
-        totals[d.key] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
-    con.close()
-    return {"total": time.perf_counter() - t0, "totals": totals, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def compare(a: dict, b: dict) -> list[str]:
@@ -205,12 +214,92 @@ def compare(a: dict, b: dict) -> list[str]:
 # --------------------------------------------------------------------------- running
 
 
-CHILD = {"ours": ours, "duckdb_totals": duckdb_totals}
+# --------------------------------------------------------------------------- months
 
 
-def _in_child(func: str, path: Path) -> dict:
+def history_path(n: int, months: int = MONTHS, seed: int = SEED, cache: Path = CACHE) -> Path:
+    """A folder of ``months + 1`` monthly snapshots of one synthetic Hub of ``n`` models (boundaries
+    of the months of 2025), generated on first use: counters grow, repos appear and vanish, a few
+    counters fall."""
+    from hubshare import snapshot, synthetic
+
+    folder = cache / f"history-{n}-seed{seed}-{months}m"
+    if (folder / f"m{months:02d}" / "manifest.json").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    import pandas as pd
+
+    starts = pd.date_range("2025-01-01", periods=months + 1, freq="MS", tz="UTC")
+    table = None
+    for k, when in enumerate(starts):
+        stamp = (when + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        table = synthetic.generate(n, seed=seed, taken_at=stamp) if table is None else \
+            synthetic.evolve(table, (when - starts[k - 1]).days, seed=seed + k, new_share=0.01, removed_share=0.002, taken_at=stamp)
+        snapshot.save(table, folder / f"m{k:02d}", synthetic.manifest(table, f"m{k:02d}", seed + k, stamp), overwrite=True)
+    return folder
+
+
+def ours_months(folder: Path) -> dict:
+    """Every month of the folder by family under lineage attribution, with hubshare."""
+    from hubshare import history
+
+    t0 = time.perf_counter()
+    result = history.months(history.History.from_folder(folder), by="family", attribution="lineage")
+    totals = {m: {r.name: int(r.downloads) for r in g.itertuples() if r.downloads} for m, g in result.rows.groupby("month")}
+    return {"total": time.perf_counter() - t0, "totals": totals, "months": len(totals),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def duckdb_months(folder: Path) -> dict:
+    """The same months in DuckDB: each later snapshot classified in SQL, joined on id with the
+    earlier one; differences of all-time counters summed by lineage family."""
+    import duckdb
+    from hubshare import families, history
+
+    t0 = time.perf_counter()
+    names = families.load_rules().families
+    h = history.History.from_folder(folder)
+    totals = {}
+    for m in history.plan(h):
+        if not m.measured:
+            continue
+        con = duckdb.connect()
+        _duckdb_classify(con, m.end.path)
+        start = str(m.start.path / "models.parquet").replace("'", "''")
+        rows = con.execute(f"""
+            SELECT c.lineage, sum(c.dall - coalesce(s.downloads_all_time, 0))::BIGINT
+            FROM cls c LEFT JOIN read_parquet('{start}') s ON s.id = c.id
+            WHERE c.dall IS NOT NULL AND (s.id IS NULL OR s.downloads_all_time IS NOT NULL)
+            GROUP BY c.lineage""").fetchall()
+        con.close()
+        totals[m.month] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
+    return {"total": time.perf_counter() - t0, "totals": totals, "months": len(totals),
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def census_import(n: int, cache: Path = CACHE) -> dict:
+    """Import a census file of ``n`` models in the hub-stats layout; time and peak memory."""
+    import pyarrow.parquet as pq
+    from hubshare import synthetic
+    from hubshare.ingest import census
+
+    src = cache / f"census-{n}.parquet"
+    if not src.exists():
+        pq.write_table(synthetic.to_census(synthetic.generate(n, seed=SEED)), src, row_group_size=100_000)
+    out = cache / "census-import"
+    t0 = time.perf_counter()
+    census.import_file(src, out, "bench", taken_at="2026-02-01T00:00:00Z", overwrite=True)
+    return {"total": time.perf_counter() - t0, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+CHILD = {"ours": ours, "duckdb_totals": duckdb_totals, "ours_months": ours_months, "duckdb_months": duckdb_months}
+
+
+def _in_child(func: str, path: Path, cache: Path = CACHE) -> dict:
     """Run ``func(path)`` in a fresh Python process, so each measurement has its own peak memory."""
-    out = subprocess.run([sys.executable, __file__, "--child", func, str(path)], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, __file__, "--child", func, str(path), "--cache", str(cache)], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"{func}({path}) failed: {out.stderr.strip().splitlines()[-1] if out.stderr.strip() else out.returncode}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -227,17 +316,47 @@ def time_notebooks() -> float:
         return time.perf_counter() - start
 
 
+def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
+    """Months over a year of monthly snapshots of ``n`` models, hubshare against DuckDB; and the
+    census import of one such snapshot. Prints the rows; None when the totals differ."""
+    folder = history_path(n, cache=cache)
+    runs = {}
+    for func in ("ours_months", "duckdb_months"):
+        _in_child(func, folder)
+        runs[func] = [_in_child(func, folder) for _ in range(max(1, repeat))]
+    mine = min(runs["ours_months"], key=lambda r: r["total"])
+    base = min(runs["duckdb_months"], key=lambda r: r["total"])
+    problems = [f"{month} {p}" for month in sorted(set(mine["totals"]) | set(base["totals"]))
+                for p in compare({"m": mine["totals"].get(month, {})}, {"m": base["totals"].get(month, {})})]
+    if problems or mine["months"] != MONTHS:
+        print(f"MISMATCH in the months benchmark ({mine['months']} months measured):", file=sys.stderr)
+        for line in problems[:20]:
+            print("  " + line, file=sys.stderr)
+        return None
+    peak = max(r["peak_mb"] for r in runs["ours_months"])
+    print(f"months: {MONTHS} months by family (lineage) over {MONTHS + 1} snapshots of {n:,} models: hubshare {mine['total']:.1f} s, "
+          f"DuckDB {base['total']:.1f} s, ratio {mine['total'] / base['total']:.2f} (goal ≤ 0.5), peak {peak:.0f} MB (goal < 3000); "
+          "totals identical")
+    imports = [_in_child("census_import", Path(str(n)), cache) for _ in range(max(1, repeat))]
+    imp = min(imports, key=lambda r: r["total"])
+    imp_peak = max(r["peak_mb"] for r in imports)
+    print(f"census import of {n:,} models (hub-stats layout): {imp['total']:.1f} s, peak {imp_peak:.0f} MB (goal < 2000)")
+    return {"size": n, "ours": mine["total"], "duckdb": base["total"], "peak_mb": peak, "import_s": imp["total"], "import_peak_mb": imp_peak}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=SIZES, help="comma-separated model counts")
     p.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the fastest counts (default 3)")
     p.add_argument("--no-notebooks", action="store_true", help="skip timing the notebooks")
+    p.add_argument("--months-size", type=int, default=2_500_000, metavar="N", help="models per snapshot of the months benchmark (0 skips it)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
     p.add_argument("--child", nargs=2, metavar=("FUNC", "PATH"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps(CHILD[args.child[0]](Path(args.child[1]))))
+        func, arg = args.child
+        print(json.dumps(census_import(int(arg), args.cache) if func == "census_import" else CHILD[func](Path(arg))))
         return 0
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -277,6 +396,10 @@ def main(argv=None) -> int:
     last = results[-1]
     print(f"goals at {last['size']:,}: ratio {last['total'] / last['duckdb']:.2f} (goal ≤ 0.5), peak {last['peak_mb']:.0f} MB (goal < 2000)"
           + (f", growth {summary['growth']:.2f} (goal ≤ 1.3)" if "growth" in summary else ""))
+    if args.months_size:
+        summary["months"] = bench_months(args.months_size, args.repeat, args.cache)
+        if summary["months"] is None:
+            return 1
     if not args.no_notebooks:
         secs = time_notebooks()
         print(f"executing every notebook once: {secs:.1f} s")

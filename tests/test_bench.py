@@ -43,8 +43,23 @@ def test_compare_catches_a_difference(bench, small):
 
 
 def test_bench_command_runs_at_a_small_size(tmp_path):
-    r = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "20000,40000", "--repeat", "1", "--no-notebooks", "--json", str(tmp_path / "b.json"), "--cache", str(tmp_path)],
+    r = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "20000,40000", "--repeat", "1", "--no-notebooks", "--months-size", "20000",
+                        "--json", str(tmp_path / "b.json"), "--cache", str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "identical in hubshare and DuckDB" in r.stdout and "ratio" in r.stdout
+    assert "months: 12 months by family" in r.stdout and "census import of 20,000 models" in r.stdout
     assert (tmp_path / "b.json").exists()
+
+
+def test_months_agree_with_duckdb(bench, tmp_path):
+    folder = bench.history_path(8_000, months=3, cache=tmp_path)
+    ours, base = bench.ours_months(folder), bench.duckdb_months(folder)
+    assert ours["months"] == base["months"] == 3
+    assert [p for m in ours["totals"] for p in bench.compare({"m": ours["totals"][m]}, {"m": base["totals"][m]})] == []
+    assert all(sum(t.values()) > 0 for t in ours["totals"].values())
+
+
+def test_census_import_runs_in_the_benchmark(bench, tmp_path):
+    r = bench.census_import(5_000, tmp_path)
+    assert r["total"] > 0 and (tmp_path / "census-import" / "bench" / "manifest.json").exists()

@@ -16,7 +16,7 @@ NOTEBOOKS = report.notebooks()
 SERIES = [
     "00-overview", "01-what-counts-as-a-download", "02-who-made-it", "03-a-billion-downloads",
     "04-half-of-all-downloads", "05-153-million-in-a-month", "06-more-than-llama-and-deepseek",
-    "07-how-definitions-move-the-answer", "08-take-your-own-snapshot", "09-exercises",
+    "07-how-definitions-move-the-answer", "08-take-your-own-snapshot", "09-exercises", "10-over-time",
 ]
 CLAIM_NOTEBOOKS = {"C1": "03-a-billion-downloads", "C2": "04-half-of-all-downloads", "C3": "05-153-million-in-a-month", "C4": "06-more-than-llama-and-deepseek"}
 
@@ -74,7 +74,7 @@ def test_one_parameter_cell_defaulting_to_the_shipped_sample(path):
     nb = load(path)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    assert "SNAPSHOT = paths.default_snapshot()" in tagged[0].source
+    assert "SNAPSHOT = paths.default_snapshot()" in tagged[0].source or "SNAPSHOTS = paths.default_history()" in tagged[0].source
     assert f'NOTEBOOK = "{path.stem}"' in nb.cells[1].source or any(f'NOTEBOOK = "{path.stem}"' in c.source for c in nb.cells)
 
 
@@ -167,3 +167,32 @@ def test_a_failing_cell_is_named(tmp_path):
     with pytest.raises(RuntimeError, match=r"98-broken.ipynb: cell 1 failed: ZeroDivisionError"):
         report.execute(path)
     assert path.read_bytes() == before  # a failed run leaves the notebook as it was
+
+
+def test_history_notebooks_read_hubshare_snapshots(tmp_path):
+    """With HUBSHARE_SNAPSHOTS, notebook 10 reads that folder (here: synthetic snapshots saved to
+    disk, which it must still call SYNTHETIC, from their manifests)."""
+    import shutil
+
+    from hubshare import snapshot, synthetic
+
+    folder = tmp_path / "snaps"
+    for s in synthetic.history(3_000, first="2026-01", last="2026-04", seed=5):
+        snapshot.save(s.table, folder / s.label, s.manifest)
+    copy = tmp_path / "10-over-time.ipynb"
+    shutil.copy(paths.NOTEBOOKS / "10-over-time.ipynb", copy)
+    import os
+
+    before = {p: p.read_bytes() for p in paths.FIGURES.glob("10-*.png")}
+    old = dict(os.environ)
+    os.environ.update(HUBSHARE_SNAPSHOTS=str(folder), HUBSHARE_FIGURES=str(tmp_path / "figures"))
+    try:
+        report.execute(copy)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert {p: p.read_bytes() for p in paths.FIGURES.glob("10-*.png")} == before  # the committed charts are untouched
+    assert (tmp_path / "figures" / "10-over-time-cumulative.png").is_file()
+    text = outputs_text(load(copy))
+    assert "SYNTHETIC history: 4 snapshots with all-time counts, 2026-01-01 to 2026-04-01" in text
+    assert f"synthetic snapshots in {folder}" in text

@@ -92,6 +92,7 @@ class FromHistory:
     figure: str | None = None
     published: float | None = None
     note: str = ""
+    synthetic: bool = False
 
     @property
     def difference(self) -> float | None:
@@ -102,22 +103,22 @@ class FromHistory:
     @property
     def text(self) -> str:
         """One line: what, Definition, measured value, published value and difference."""
-        head = f"{self.what} ({self.period}; {self.universe} × {self.attribution})"
+        head = ("SYNTHETIC: " if self.synthetic else "") + f"{self.what} ({self.period}; {self.universe} × {self.attribution})"
         if self.value is None:
             return f"{head}: {self.note}"
-        shown = self._show(self.value)
+        shown = self.show(self.value)
         if self.published is None:
             return f"{head}: {shown}" + (f"; {self.note}" if self.note else "")
-        return f"{head}: {shown} vs published {self._show(self.published)} ({self.figure}), {100 * self.difference:+.1f}%" + (
+        return f"{head}: {shown} vs published {self.show(self.published)} ({self.figure}), {100 * self.difference:+.1f}%" + (
             f"; {self.note}" if self.note else "")
 
-    def _show(self, v: float) -> str:
+    def show(self, v: float) -> str:
         return fmt.millions(round(v, 1)) if self.unit == "million downloads" else (f"{v:.1f}%" if self.unit == "percent" else f"{v:.2f}×")
 
     def to_dict(self) -> dict[str, Any]:
         return {"what": self.what, "period": self.period, "universe": self.universe, "attribution": self.attribution,
                 "unit": self.unit, "value": self.value, "figure": self.figure, "published": self.published,
-                "difference": self.difference, "note": self.note}
+                "difference": self.difference, "note": self.note, "synthetic": self.synthetic}
 
 
 @dataclass(frozen=True)
@@ -591,7 +592,23 @@ def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, 
                 from_history=_FROM_HISTORY[claim.id](reader, figs) if reader is not None else None,
             )
         )
+        for f in results[-1].from_history or []:
+            f.synthetic = hist.synthetic
     return results
+
+
+def history_table(results: list[Result]) -> pd.DataFrame:
+    """Every claim's history measurements as one table: claim, what, period, Definition, measured,
+    published, relative difference (empty where the history does not cover the period)."""
+    rows = []
+    for r in results:
+        for f in r.from_history or []:
+            rows.append({"claim": r.claim.id, "what": ("SYNTHETIC: " if f.synthetic else "") + f.what, "period": f.period, "definition": f"{f.universe} × {f.attribution}",
+                         "measured": f.show(f.value) if f.value is not None else "not measurable",
+                         "published": f.show(f.published) if f.published is not None else "",
+                         "difference": f"{100 * f.difference:+.1f}%" if f.difference is not None else "",
+                         "note": f.note})
+    return pd.DataFrame(rows)
 
 
 def table(results: list[Result]) -> pd.DataFrame:

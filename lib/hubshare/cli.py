@@ -228,7 +228,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             path = census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite, warn=_warn)
         else:
             path = census.import_day(args.out, args.label, date=args.date, revision=args.revision, endpoint=args.endpoint,
-                                     overwrite=args.overwrite, warn=_warn)
+                                     overwrite=args.overwrite, warn=_warn,
+                                     say=(lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
     snap = _load(str(path))
     counts = "with all-time counts" if snap.manifest.get("all_time") else "WITHOUT all-time counts (months cannot use it)"
     print(f"wrote {paths.relative(path)}: {len(snap):,} models, taken {snap.manifest['created_at']}, {counts}")

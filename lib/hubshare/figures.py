@@ -152,6 +152,65 @@ def verdict_board(ax, results) -> None:
               loc="lower right", ncols=2)
 
 
+def _month_dates(months, at: str = "middle") -> list:
+    import pandas as pd
+
+    if at == "end":  # a value at a month's end is drawn on the next month's first day
+        return [pd.Timestamp(f"{m}-01") + pd.offsets.MonthBegin(1) for m in months]
+    return [pd.Timestamp(f"{m}-15") for m in months]
+
+
+def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", percent: bool = False, styles: dict | None = None,
+                at: str = "middle") -> None:
+    """One line per column of ``table`` (months ``YYYY-MM`` as rows, drawn mid-month, or at the
+    month's end with ``at="end"`` for cumulative values), in each family's or region's colour;
+    columns that are not families cycle through the house palette with a dash pattern each, so
+    lines stay apart without colour."""
+    import matplotlib.dates as mdates
+
+    x = _month_dates(table.index, at)
+    dashes = ["-", "--", ":", "-."]
+    markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
+    for k, name in enumerate(table.columns):
+        known = name in FAMILY_COLOURS or name in REGION_COLOURS
+        style = (styles or {}).get(name, {})
+        values = table[name].to_numpy(dtype=float)
+        if log:  # a month whose counters fell has no place on a log scale: left as a gap
+            values = np.where(values > 0, values, np.nan)
+        ax.plot(x, values, marker=markers[k % len(markers)], markersize=4, linewidth=1.8,
+                color=style.get("color", colour(name) if known else None), linestyle=style.get("linestyle", "-" if known else dashes[k % 4]),
+                label=str(name))
+    if log:
+        ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+        (lambda v, _p: f"{100 * v:.0f}%") if percent else fmt.tick))
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
+    ax.legend(ncols=min(4, len(table.columns)), loc="best")
+
+
+def published_points(ax, points, *, percent: bool = False, legend: str = "published figure") -> None:
+    """Published figures on a time axis: ``points`` are ``(month YYYY-MM, value, label)`` drawn
+    as black diamonds mid-month (values in downloads, or shares 0–1 with ``percent``), each
+    labelled with its value; the legend gets one entry."""
+    for k, (month, value, label) in enumerate(points):
+        x = _month_dates([month])[0]
+        ax.plot([x], [value], marker="D", markersize=7, color="#000000", linestyle="", zorder=5, label=legend if k == 0 else None)
+        shown = f"{100 * value:.1f}%" if percent else fmt.count(value)
+        ax.annotate(f"{label}\n{shown}", (x, value), textcoords="offset points", xytext=(-8, -4), ha="right", va="top", fontsize=8)
+    ax.legend(ncols=2, loc="best")
+
+
+def month_marker(ax, month: str, label: str, row: int = 0) -> None:
+    """A dotted vertical line at the middle of ``month``, labelled at the bottom of the axes
+    (``row`` stacks labels of nearby markers)."""
+    x = _month_dates([month])[0]
+    ax.axvline(x, color="#555555", linestyle=":", linewidth=1)
+    ax.annotate(label, (x, 0), xycoords=("data", "axes fraction"), xytext=(3, 4 + 11 * row), textcoords="offset points",
+                fontsize=7.5, color="#333333")
+
+
 # --------------------------------------------------------------------------- saving
 
 

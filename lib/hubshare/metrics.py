@@ -313,6 +313,16 @@ def _grouped(frame: dict[str, Any], by: str, attribution: str, metric: str) -> t
     return frame[key]
 
 
+def totals(snap: Snapshot, universe: str, attribution: str, by: str, metric: str) -> dict[str, int]:
+    """The sum of ``metric`` per group (only groups with a count), without ranks or shares."""
+    codes, names = group_codes(snap, by, attribution)
+    frame = _frame(snap)
+    sel = universe_mask(snap, universe) & frame[f"valid_{metric}"]
+    sums = np.bincount(codes[sel], weights=frame[metric][sel].astype(np.float64), minlength=len(names))
+    counts = np.bincount(codes[sel], minlength=len(names))
+    return {names[k]: int(round(sums[k])) for k in np.flatnonzero(counts)}
+
+
 def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None = None) -> pd.DataFrame:
     """One family's share under each Definition the snapshot can measure.
 

@@ -29,7 +29,8 @@ SAMPLE_LABEL = "2026-05-16-trending-sample"
 SAMPLE_SNAPSHOT = SNAPSHOTS / SAMPLE_LABEL
 
 NOTEBOOKS = ROOT / "notebooks"
-FIGURES = ROOT / "figures"
+# Charts go to figures/ on the shipped data; a report on other data points this elsewhere.
+FIGURES = Path(os.environ["HUBSHARE_FIGURES"]).resolve() if os.environ.get("HUBSHARE_FIGURES") else ROOT / "figures"
 REPORTS = ROOT / "reports"
 STYLE = PACKAGE_DIR / "house.mplstyle"
 
@@ -44,6 +45,17 @@ def default_snapshot() -> Path:
     """
     env = os.environ.get("HUBSHARE_SNAPSHOT")
     return Path(env) if env else SAMPLE_SNAPSHOT
+
+
+def default_history() -> Path | None:
+    """The folder of snapshots the history notebooks read: ``HUBSHARE_SNAPSHOTS``, or None for the
+    seeded synthetic history (``hubshare.history.default``).
+
+    >>> default_history() is None or default_history().is_dir()   # doctest: +SKIP
+    True
+    """
+    env = os.environ.get("HUBSHARE_SNAPSHOTS")
+    return Path(env) if env else None
 
 
 def relative(path: Path | str) -> str:

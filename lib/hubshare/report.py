@@ -4,7 +4,10 @@
 outputs are saved back into the notebook), exports each to ``reports/NN-slug.html``, writes the
 claims table to ``reports/claims.txt`` and ``reports/claims.json``, and an index page
 ``reports/index.html``. A failing cell stops the run with the notebook and cell named.
-``HUBSHARE_SNAPSHOT`` selects the snapshot every notebook reads.
+
+``HUBSHARE_SNAPSHOT`` (a snapshot) and ``HUBSHARE_SNAPSHOTS`` (a folder of snapshots, the history)
+select other data. Then nothing in the repository changes: executed copies of the notebooks,
+their charts and the HTML report go to ``reports/LABEL/``.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import html
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -54,6 +58,22 @@ def execute(path: Path, timeout: int = 600) -> None:
     nbformat.write(nb, path)
 
 
+def run_all(series: list[Path], workers: int | None = None) -> list[tuple[Path, float]]:
+    """Execute notebooks, as many at once as there are cores (each has its own kernel process);
+    returns each notebook with its seconds, in order. The first failure stops the run. The last
+    notebooks of the series, which read the most, start first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(nb: Path) -> tuple[Path, float]:
+        start = time.perf_counter()
+        execute(nb)
+        return nb, time.perf_counter() - start
+
+    with ThreadPoolExecutor(max_workers=workers or max(1, min(len(series), os.cpu_count() or 1))) as pool:
+        futures = {nb: pool.submit(one, nb) for nb in reversed(series)}
+        return [futures[nb].result() for nb in series]
+
+
 def export_html(path: Path, out_dir: Path) -> Path:
     import nbconvert
     import nbformat
@@ -65,11 +85,11 @@ def export_html(path: Path, out_dir: Path) -> Path:
     return out
 
 
-def write_claims(out_dir: Path) -> None:
+def write_claims(out_dir: Path, hist=None) -> None:
     from . import claims, snapshot
 
     snap = snapshot.load(paths.default_snapshot())
-    results = claims.evaluate(snap)
+    results = claims.evaluate(snap, hist=hist)
     (out_dir / "claims.json").write_text(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     (out_dir / "claims.txt").write_text(claims.table(results).to_string(index=False) + "\n", encoding="utf-8")
 
@@ -95,28 +115,46 @@ def write_index(out_dir: Path, pages: list[Path]) -> Path:
     return out
 
 
-def main() -> int:
-    out_dir = paths.REPORTS
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths.FIGURES.mkdir(parents=True, exist_ok=True)
-    try:
-        from . import snapshot
+def _other_data() -> tuple[str | None, object]:
+    """The label of a report on data other than the shipped data (None for the shipped data) and
+    the history it reads; a bad snapshot or folder raises before any notebook runs."""
+    from . import history, snapshot
 
-        snapshot.load(paths.default_snapshot())  # a bad HUBSHARE_SNAPSHOT stops here, before any notebook is touched
-        write_claims(out_dir)
-        pages = []
-        for nb in notebooks():
-            start = time.perf_counter()
-            execute(nb)
-            pages.append(export_html(nb, out_dir))
-            print(f"  ran {nb.name} in {time.perf_counter() - start:.1f} s")
-        index = write_index(out_dir, pages)
+    snap = snapshot.load(paths.default_snapshot())
+    folder = paths.default_history()
+    hist = history.History.from_folder(folder) if folder is not None else None
+    parts = [snap.label if os.environ.get("HUBSHARE_SNAPSHOT") else "", folder.resolve().name if folder is not None else ""]
+    label = "-".join(p for p in parts if p) or None
+    return label, hist
+
+
+def main() -> int:
+    try:
+        label, hist = _other_data()
+    except Exception as exc:
+        names = [n for n in ("HUBSHARE_SNAPSHOT", "HUBSHARE_SNAPSHOTS") if os.environ.get(n)]
+        print(f"error{' (' + ', '.join(names) + ')' if names else ''}: {exc}", file=sys.stderr)
+        return 1
+    out_dir = paths.REPORTS / label if label else paths.REPORTS
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures_dir = out_dir / "figures" if label else paths.FIGURES
+    if label:  # the kernels inherit this: charts of other data stay out of figures/
+        os.environ["HUBSHARE_FIGURES"] = str(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        write_claims(out_dir, hist)
+        series = notebooks()
+        if label:
+            (out_dir / "notebooks").mkdir(exist_ok=True)
+            series = [Path(shutil.copy(nb, out_dir / "notebooks" / nb.name)) for nb in series]
+        for nb, secs in run_all(series):
+            print(f"  ran {nb.name} in {secs:.1f} s")
+        index = write_index(out_dir, [export_html(nb, out_dir) for nb in series])
     except Exception as exc:  # one line for the user; the notebook and cell are named
-        where = " (HUBSHARE_SNAPSHOT)" if os.environ.get("HUBSHARE_SNAPSHOT") and "Snapshot" in type(exc).__name__ else ""
-        print(f"error{where}: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"claims table: {paths.relative(out_dir / 'claims.txt')}")
-    print(f"figures:      {paths.relative(paths.FIGURES)}/")
+    print(f"figures:      {paths.relative(figures_dir)}/")
     print(f"HTML report:  {paths.relative(index)}")
     return 0
 

@@ -8,7 +8,8 @@ parents missing from the snapshot, a few self-references and loops, heavy-tailed
 and pipeline tags in roughly the Hub's proportions. ``evolve`` makes a later snapshot of the same
 synthetic Hub (for interval downloads). Everything is vectorised, so millions of rows take seconds.
 
-Every id contains ``synth``, and every manifest built here says ``"synthetic": true``.
+Every id contains ``synth`` (except those ``history`` borrows from ATOM's list, so that the
+``atom`` universe has members), and every manifest built here says ``"synthetic": true``.
 
 >>> t = generate(1_000, seed=1)
 >>> t.num_rows
@@ -230,13 +231,18 @@ def snapshot_of(n: int, seed: int = 0, label: str | None = None, taken_at: str =
     return snapshot.from_table(table, manifest(table, label or f"synthetic-{n}-seed{seed}", seed, taken_at))
 
 
-def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03, removed_share: float = 0.005, corrections: int = 3, taken_at: str | None = None) -> pa.Table:
+def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03, removed_share: float = 0.005, corrections: int = 3,
+           taken_at: str | None = None, rate: np.ndarray | None = None) -> pa.Table:
     """The same synthetic Hub ``days`` later: counters grow, some repos appear, some disappear,
-    and a few all-time counters fall (as the Hub's do after spam removal)."""
+    and a few all-time counters fall (as the Hub's do after spam removal).
+
+    ``rate`` multiplies each row's growth (a trend per family, say); with ``taken_at``, new repos
+    are created within the ``days`` before it."""
     rng = np.random.default_rng(seed)
     n = table.num_rows
     d30 = np.asarray(table.column("downloads_30d").fill_null(0), dtype=np.int64)
-    growth = np.floor(d30 * days / 30 * rng.uniform(0.6, 1.4, n)).astype(np.int64)
+    trend = np.ones(n) if rate is None else np.asarray(rate, dtype=float)
+    growth = np.floor(d30 * trend * days / 30 * rng.uniform(0.6, 1.4, n)).astype(np.int64)
     alltime = np.asarray(table.column("downloads_all_time").fill_null(0), dtype=np.int64) + growth
     fall = rng.choice(n, size=min(corrections, n), replace=False)
     alltime[fall] = np.floor(alltime[fall] * 0.7).astype(np.int64)
@@ -250,7 +256,9 @@ def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03
     if n_new:
         # New repos are derivatives of existing ones, as most new repos on the Hub are.
         fresh = generate(max(4 * n_new, 200), seed=seed + 10_000)
-        fresh = fresh.filter(pc.greater(pc.list_value_length(fresh.column("base_models")), 0)).slice(0, n_new)
+        ns, name = families.split_ids(fresh.column("id").combine_chunks())
+        outside = families.org_codes(ns, name, families.load_rules())[0] < 0  # uploaded by someone else than a family's organisation
+        fresh = fresh.filter(pa.array(outside & np.asarray(pc.greater(pc.list_value_length(fresh.column("base_models")), 0)))).slice(0, n_new)
         k = fresh.num_rows
         parents = pa.array(np.asarray(table.column("id").to_numpy(zero_copy_only=False), dtype=object)[rng.choice(n, k)], pa.string())
         offsets = pa.array(np.arange(k + 1, dtype=np.int32))
@@ -264,8 +272,115 @@ def evolve(table: pa.Table, days: int, seed: int = 1, *, new_share: float = 0.03
                                  pa.ListArray.from_arrays(offsets, _concat(pa.scalar("base_model:"), relation, pa.scalar(":"), parents)))
         part = np.floor(counts * min(days, 30) / 30).astype(np.int64)
         fresh = fresh.set_column(fresh.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(part))
+        if taken_at is not None:
+            end = pd.Timestamp(taken_at)
+            born = (end - pd.to_timedelta(rng.uniform(0.05, days, k), unit="D")).floor("s")
+            ts = pa.array(pd.DatetimeIndex(born).as_unit("us"), snapshot.SCHEMA.field("created_at").type)
+            fresh = fresh.set_column(fresh.schema.get_field_index("created_at"), "created_at", ts)
+            fresh = fresh.set_column(fresh.schema.get_field_index("last_modified"), "last_modified", ts)
         later = pa.concat_tables([later.cast(snapshot.SCHEMA), fresh.cast(snapshot.SCHEMA)])
     return snapshot.to_table(later)
+
+
+# --------------------------------------------------------------------------- a history
+
+# Monthly growth of each family relative to its 30-day count, from the first month (0) to the
+# last (1): invented shapes that make a history worth drawing (one family rising past another,
+# one spiking), not estimates of the real Hub.
+TRENDS = {
+    "Qwen": lambda t: 0.5 + 2.5 * t,
+    "Llama": lambda t: 1.8 - 1.2 * t,
+    "DeepSeek": lambda t: 1.0 + 2.5 * np.exp(-((t - 0.1) ** 2) / 0.004),
+}
+# All-time totals at the start, in months of Llama's first 30-day total: Llama ahead, Qwen behind.
+START_MONTHS = {"Llama": 4.0, "Qwen": 2.0, "DeepSeek": 1.0}
+
+
+def _borrow_ids(table: pa.Table, ids: list[str], seed: int) -> pa.Table:
+    """Give ``ids`` (ATOM's listed repo ids) to first-party repos of the same organisation,
+    renaming parent references too, so that the ``atom`` universe has members."""
+    rng = np.random.default_rng(seed)
+    cur = np.asarray(table.column("id").to_numpy(zero_copy_only=False), dtype=object)
+    ns = np.array([i.split("/", 1)[0] for i in cur], dtype=object)
+    mapping: dict[str, str] = {}
+    wanted: dict[str, list[str]] = {}
+    for i in ids:
+        wanted.setdefault(i.split("/", 1)[0], []).append(i)
+    taken = set(cur)
+    for org, names in wanted.items():
+        rows = np.flatnonzero((ns == org) & np.array(["synth" in x for x in cur]))
+        rng.shuffle(rows)
+        for row, new in zip(rows, (n for n in names if n not in taken)):
+            mapping[cur[row]] = new
+    if not mapping:
+        return table
+    renamed = pa.array([mapping.get(x, x) for x in cur], pa.string())
+    base = table.column("base_models").combine_chunks()
+    flat = [mapping.get(x, x) for x in pc.list_flatten(base).to_pylist()]
+    base = pa.ListArray.from_arrays(base.offsets, pa.array(flat, pa.string()), mask=base.is_null())
+    tags = table.column("tags").combine_chunks()
+    tag_flat = [t if not t.startswith("base_model:") else t.rsplit(":", 1)[0] + ":" + mapping.get(t.rsplit(":", 1)[1], t.rsplit(":", 1)[1])
+                for t in pc.list_flatten(tags).to_pylist()]
+    tags = pa.ListArray.from_arrays(tags.offsets, pa.array(tag_flat, pa.string()), mask=tags.is_null())
+    out = table.set_column(0, "id", renamed)
+    out = out.set_column(out.schema.get_field_index("base_models"), "base_models", base)
+    out = out.set_column(out.schema.get_field_index("tags"), "tags", tags)
+    return snapshot.to_table(out)
+
+
+def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed: int = 2026, *, listed: tuple[str, ...] = ()) -> list[snapshot.Snapshot]:
+    """Monthly snapshots of one synthetic Hub, one near 00:00 UTC on the first day of every month
+    from ``first`` to ``last`` (``YYYY-MM``), with family trends (``TRENDS``), repos appearing and
+    disappearing, and a few falling counters. ``listed`` ids (ATOM's list, say) are given to
+    first-party repos of their organisations. Every label starts with ``SYNTHETIC``."""
+    rng = np.random.default_rng(seed)
+    starts = pd.date_range(pd.Timestamp(f"{first}-01", tz="UTC"), pd.Timestamp(f"{last}-01", tz="UTC"), freq="MS")
+    # Census commits land some minutes to hours after midnight.
+    times = [t + pd.Timedelta(minutes=int(m)) for t, m in zip(starts, rng.integers(5, 300, len(starts)))]
+    table = generate(n, seed=seed, taken_at=times[0].isoformat())
+    if listed:
+        table = _borrow_ids(table, list(listed), seed)
+    rules = families.load_rules()
+
+    names = np.array([*rules.families, ""], dtype=object)
+
+    def lineage_names(codes: np.ndarray) -> np.ndarray:
+        return names[np.where(codes < 0, len(rules.families), codes)]
+
+    fam = lineage_names(families.compute(table, rules).lineage)
+    # Qwen starts with Llama's 30-day total, so the trends alone decide when one passes the other.
+    d30 = np.asarray(table.column("downloads_30d"), dtype=np.float64)
+    llama = max(d30[fam == "Llama"].sum(), 1.0)
+    d30[fam == "Qwen"] *= llama / max(d30[fam == "Qwen"].sum(), 1.0)
+    alltime = np.asarray(table.column("downloads_all_time"), dtype=np.float64)
+    for name, months_ in START_MONTHS.items():
+        mine = fam == name
+        alltime[mine] *= months_ * llama / max(alltime[mine].sum(), 1.0)
+    table = table.set_column(table.schema.get_field_index("downloads_30d"), "downloads_30d", pa.array(np.floor(d30).astype(np.int64)))
+    alltime = np.maximum(np.floor(alltime).astype(np.int64), np.floor(d30).astype(np.int64))
+    table = table.set_column(table.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(alltime))
+    # Each repo's trend applies to its first 30-day count, so growth follows the trend instead of compounding.
+    base = pd.Series(np.asarray(table.column("downloads_30d"), dtype=np.float64), index=table.column("id").to_pylist())
+    snaps = []
+    for k, when in enumerate(times):
+        if k:
+            fam = lineage_names(families.codes(snaps[-1]).lineage)  # cached on the snapshot, which metrics reuse
+            t = (k - 1) / max(len(times) - 2, 1)
+            now = np.asarray(table.column("downloads_30d").fill_null(0), dtype=np.float64)
+            ids = table.column("id").to_pylist()
+            known = base.reindex(ids).to_numpy()
+            fresh = np.isnan(known)
+            if fresh.any():
+                base = pd.concat([base, pd.Series(now[fresh], index=np.asarray(ids, dtype=object)[fresh])])
+            rate = np.where(fresh, now, known) / np.maximum(now, 1)
+            for name, trend in TRENDS.items():
+                rate[fam == name] *= trend(t)
+            days = (starts[k] - starts[k - 1]).days
+            table = evolve(table, days, seed=seed + k, new_share=0.02, removed_share=0.003, corrections=2,
+                           taken_at=when.isoformat(), rate=rate)
+        label = f"SYNTHETIC-{when.strftime('%Y-%m-%d')}"
+        snaps.append(snapshot.from_table(table, manifest(table, label, seed + k, when.strftime("%Y-%m-%dT%H:%M:%SZ"))))
+    return snaps
 
 
 # --------------------------------------------------------------------------- census form

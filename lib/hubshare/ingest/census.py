@@ -315,7 +315,7 @@ def resolve(commit_list: list[Commit], *, date: str | None = None, revision: str
     return hits[0]
 
 
-def download(commit: Commit, endpoint: str | None = None) -> tuple[Path, dict[str, Any]]:
+def download(commit: Commit, endpoint: str | None = None, say: Callable[[str], None] = log.info) -> tuple[Path, dict[str, Any]]:
     """Fetch ``models.parquet`` at ``commit`` through the Hub cache and check it against the Hub's
     checksum. Returns the cached path and the file's record for the manifest."""
     from huggingface_hub import get_hf_file_metadata, hf_hub_download, hf_hub_url
@@ -324,7 +324,7 @@ def download(commit: Commit, endpoint: str | None = None) -> tuple[Path, dict[st
     url = hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=commit.id, endpoint=endpoint)
     meta = _hub_call(what, get_hf_file_metadata, url)
     if meta.size is not None:
-        log.info("%s: %s bytes", what, f"{meta.size:,}")
+        say(f"{what}: {meta.size / 1e6:,.1f} MB")
     path = Path(_hub_call(what, hf_hub_download, DATASET, FILENAME, repo_type="dataset", revision=commit.id, endpoint=endpoint))
     digest = snapshot.sha256_file(path)
     expected = (meta.etag or "").strip('"').lower()
@@ -356,7 +356,7 @@ def _public(endpoint: str | None) -> str:
 
 def import_day(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, date: str | None = None, revision: str | None = None,
                endpoint: str | None = None, overwrite: bool = False, warn: Callable[[str], None] = log.warning,
-               commit_list: list[Commit] | None = None) -> Path:
+               commit_list: list[Commit] | None = None, say: Callable[[str], None] = log.info) -> Path:
     """Import the census of one day (``date``: the commit nearest its 00:00 UTC) or one commit
     (``revision``) as snapshot ``out/label`` (default ``hub-stats-YYYY-MM-DD``). ``commit_list``
     saves listing the dataset's commits again when several days are imported."""
@@ -368,7 +368,7 @@ def import_day(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, d
         if (Path(out) / label).exists() and not overwrite:
             raise CensusError(f"{paths.relative(Path(out) / label)} exists already: choose another --label, or pass --overwrite to replace it")
     commit = resolve(commit_list if commit_list is not None else commits(endpoint), date=date, revision=revision)
-    path, record = download(commit, endpoint)
+    path, record = download(commit, endpoint, say)
     return import_file(path, out, label, taken_at=commit.time, overwrite=overwrite, source=record, warn=warn)
 
 
@@ -387,5 +387,5 @@ def ensure_days(days: list[str], out: Path | str = paths.SNAPSHOTS, *, endpoint:
         listing = commits(endpoint)
         for d in wanted:
             say(f"{d}: importing the census commit nearest to it")
-            written.append(import_day(out, date=d, endpoint=endpoint, warn=warn, commit_list=listing))
+            written.append(import_day(out, date=d, endpoint=endpoint, warn=warn, commit_list=listing, say=say))
     return written
