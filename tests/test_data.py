@@ -55,3 +55,30 @@ def test_atom_files_match_their_provenance():
     assert len(models) == 1617 and len(regions) == 118
     assert set(models["org"]) <= set(regions)
     assert "Apache License" in (paths.ATOM / "LICENSE-tracked-models.txt").read_text()
+
+
+def test_regions_table_is_rebuilt_from_its_sources_and_agrees_with_families():
+    import pandas as pd
+
+    from hubshare import families, reference
+
+    shipped = pd.read_csv(paths.REGIONS_CSV, dtype=str, keep_default_na=False)
+    assert shipped.equals(reference.build_regions().astype(str))
+    table = reference.regions()
+    assert set(table.values()) <= set(reference.ATOM_REGIONS) and "unknown" in table.values()
+    for r in families.load_rules().table.itertuples():
+        assert table[r.org] == r.region, r.org
+
+
+def test_a_families_region_that_disagrees_is_refused(tmp_path, monkeypatch):
+    import pytest
+
+    from hubshare import families
+    from hubshare.errors import ReferenceDataError
+
+    text = paths.FAMILIES_CSV.read_text().replace("Falcon,tiiuae,other", "Falcon,tiiuae,eu")
+    bad = tmp_path / "families.csv"
+    bad.write_text(text)
+    monkeypatch.setattr(paths, "FAMILIES_CSV", bad)
+    with pytest.raises(ReferenceDataError, match=r"tiiuae \(eu here, other in regions.csv\)"):
+        families.load_rules(bad)

@@ -123,3 +123,29 @@ def test_interval_needs_all_time_counts_in_both(sample, tmp_path):
     b = snapshot.load(make_snapshot(tmp_path / "b", [{"id": "Qwen/A", "downloads_all_time": 1}], created_at="2026-06-01T00:00:00Z"))
     with pytest.raises(DefinitionError, match="no downloads_all_time"):
         metrics.interval(sample, b)
+
+
+def test_region_follows_the_organisation_under_both_attributions(small):
+    up = metrics.shares(small, metrics.PRESETS["all-uploader-30d"], by="region").rows.set_index("name")["downloads"]
+    # Qwen 150 (china); meta-llama 30, google 60 (us); deepseek-ai 20 (china); unsloth and sentence-transformers: unknown
+    assert up["china"] == 170 and up["us"] == 90 and up["unknown"] == 40 + 200
+    lin = metrics.shares(small, metrics.PRESETS["all-lineage-30d"], by="region").rows.set_index("name")["downloads"]
+    assert lin["china"] == 150 + 40 + 20 and lin["unknown"] == 200  # the GGUF and the distill lead to Qwen's organisation
+
+
+def test_every_model_of_atoms_list_has_an_organisation_and_a_region():
+    from hubshare import reference, snapshot
+
+    from conftest import rows
+
+    ids = list(reference.atom_ids())
+    snap = snapshot.from_table(snapshot.to_table(rows([{"id": i, "downloads_30d": 1} for i in ids])), {"label": "atom", "created_at": "2026-03-27T00:00:00Z"})
+    t = metrics.shares(snap, metrics.PRESETS["atom-uploader-30d"], by="region")
+    assert t.models_counted == len(ids) == 1617
+    regions = t.rows.set_index("name")["models"]
+    assert set(regions.index) <= set(reference.ATOM_REGIONS)
+    atom = reference.atom_regions()
+    expected = pd.Series([atom[i.split("/")[0]] for i in ids]).value_counts()
+    assert regions.sort_index().to_dict() == expected.sort_index().to_dict()
+    orgs = metrics.shares(snap, metrics.PRESETS["atom-uploader-30d"], by="org").rows
+    assert orgs["models"].sum() == 1617 and len(orgs) == 36

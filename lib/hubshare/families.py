@@ -133,6 +133,15 @@ def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
             pc.match_substring_regex(pa.array(["x"]), pat)
         except (re.error, pa.ArrowInvalid) as exc:
             problems.append(f"name_pattern {pat!r} is not a valid regular expression ({exc})")
+    if not problems and Path(path_str) == paths.FAMILIES_CSV and paths.REGIONS_CSV.exists():
+        # Regions of organisations have one source of truth, data/reference/regions.csv.
+        from .reference import regions
+
+        table_regions = regions()
+        off = [f"{r.org} ({r.region} here, {table_regions.get(r.org, 'missing')} in regions.csv)"
+               for r in table.itertuples() if table_regions.get(r.org) != r.region]
+        if off:
+            problems.append("region differs from data/reference/regions.csv for " + ", ".join(off))
     if problems:
         raise ReferenceDataError(f"{where}: " + "; ".join(problems))
     return Rules(table=table.reset_index(drop=True))

@@ -32,7 +32,7 @@ FAMILY_COLOURS = {
     "MiniMax": "#44AA99", "Granite": "#332288", "OLMo": "#999933", "SmolLM": "#DDCC77", "Falcon": "#CC6677",
     "Yi": "#AA4499", "InternLM": "#88CCEE", "ERNIE": "#661100", "Hunyuan": "#6699CC", "Command": "#117777",
 }
-REGION_COLOURS = {"china": "#D55E00", "us": "#0072B2", "eu": "#009E73", "other": "#CC79A7"}
+REGION_COLOURS = {"china": "#D55E00", "us": "#0072B2", "eu": "#009E73", "other": "#CC79A7", "unknown": "#999999"}
 OTHER_COLOUR = "#BBBBBB"
 HOLDS_COLOUR, FAILS_COLOUR, UNKNOWN_COLOUR = "#0072B2", "#D55E00", "#999999"
 

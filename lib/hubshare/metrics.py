@@ -10,8 +10,9 @@ A ``Definition`` is universe × attribution × metric:
   lineage leads to (derivatives count for the family they derive from).
 - metric: ``downloads_30d`` (the Hub's rolling 30-day count) or ``downloads_all_time``.
 
-Totals are grouped ``by`` family, region, or ``org``: the organisation (Hub namespace) of the
-repo under uploader attribution, of its lineage root under lineage attribution.
+Totals are grouped ``by`` family, ``org`` (the organisation, i.e. Hub namespace, of the repo under
+uploader attribution, of its lineage root under lineage attribution) or ``region`` (that
+organisation's region in ``data/reference/regions.csv``: china, us, eu, other or unknown).
 
 >>> from hubshare import snapshot
 >>> table = shares(snapshot.load(), PRESETS["all-uploader-30d"])   # doctest: +SKIP
@@ -36,6 +37,7 @@ from .snapshot import Snapshot
 UNIVERSES = ("all", "llm", "atom", "list")
 PRESET_UNIVERSES = ("all", "llm", "atom")
 GROUPINGS = ("family", "region", "org")
+REGIONS = reference.ATOM_REGIONS
 ATTRIBUTIONS = ("uploader", "lineage")
 METRICS = ("downloads_30d", "downloads_all_time")
 LLM_TAGS = ("text-generation", "image-text-to-text")
@@ -132,7 +134,7 @@ class ShareTable:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def share_of(self, name: str) -> float:
-        """Share (0–1) of one family or region; 0 when absent."""
+        """Share (0–1) of one name (family, organisation or region); 0 when absent."""
         hit = self.rows.loc[self.rows["name"] == name, "share"]
         return float(hit.iloc[0]) if len(hit) else 0.0
 
@@ -166,16 +168,12 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
     rules = families.load_rules()
     cls = families.codes(snap, None)
     fams = [*rules.families, OTHER]
-    region_names = [*dict.fromkeys(rules.region_of[f] for f in rules.families), OTHER]
-    region_of = {f: rules.region_of[f] for f in rules.families} | {OTHER: OTHER}
-    out: dict[str, Any] = {"families": fams, "regions": region_names}
-    region_code = np.asarray([region_names.index(region_of[f]) for f in fams], dtype=np.int64)
+    out: dict[str, Any] = {"families": fams}
     for att, codes in (("uploader", cls.uploader), ("lineage", cls.lineage)):
         # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
         codes = codes.astype(np.int64)
         codes[codes < 0] = len(fams) - 1
         out[f"family_{att}"] = codes
-        out[f"region_{att}"] = region_code[codes]
     n = len(snap)
     names = set(snap.table.column_names)
     if "pipeline_tag" in names:
@@ -221,16 +219,26 @@ def _in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:
 def group_codes(snap: Snapshot, by: str, attribution: str) -> tuple[np.ndarray, list[str]]:
     """Each model's group under ``attribution`` as codes into the returned names.
 
-    ``by`` family or region: the family (region) it is attributed to, "no family" for none; ``org``:
-    the namespace of the repo (uploader) or of its lineage root (lineage).
+    ``by`` family: the family it is attributed to, "no family" for none; ``org``: the namespace of
+    the repo (uploader) or of its lineage root (lineage); ``region``: that organisation's region
+    (``reference.regions()``, ``unknown`` for an organisation not in the table).
     """
     if by not in GROUPINGS:
         raise DefinitionError(f"unknown grouping {by!r} (choose from {', '.join(GROUPINGS)})")
     if attribution not in ATTRIBUTIONS:
         raise DefinitionError(f"unknown attribution {attribution!r} (choose from {', '.join(ATTRIBUTIONS)})")
     frame = _frame(snap)
-    if by != "org":
-        return frame[f"{by}_{attribution}"], frame["families" if by == "family" else "regions"]
+    if by == "family":
+        return frame[f"family_{attribution}"], frame["families"]
+    if by == "region":
+        key = ("region", attribution)
+        if key not in frame:
+            org_codes, org_names = group_codes(snap, "org", attribution)
+            table = reference.regions()
+            index = {r: k for k, r in enumerate(REGIONS)}
+            per_org = np.array([index[table.get(o, "unknown")] for o in org_names] + [index["unknown"]], dtype=np.int64)
+            frame[key] = (per_org[org_codes], list(REGIONS))
+        return frame[key]
     key = ("org", attribution)
     if key not in frame:
         cls = families.codes(snap)
@@ -246,7 +254,7 @@ def group_codes(snap: Snapshot, by: str, attribution: str) -> tuple[np.ndarray, 
 
 
 def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareTable:
-    """Totals, shares and ranks by family (or region) under ``definition``.
+    """Totals, shares and ranks by family, organisation or region under ``definition``.
 
     Raises ``DefinitionError`` when no model of the universe has the metric (for example
     all-time downloads on a source that lacks them).
@@ -256,7 +264,7 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     """
     codes, names = group_codes(snap, by, definition.attribution)
     frame = _frame(snap)
-    if by == "org" or definition.universe not in ("all", "llm"):
+    if by != "family" or definition.universe not in ("all", "llm"):
         mask = universe_mask(snap, definition.universe, definition.ids)
         valid = frame[f"valid_{definition.metric}"]
         counted = mask & valid
@@ -297,11 +305,11 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
 
 
 def _grouped(frame: dict[str, Any], by: str, attribution: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sums and model counts per (family or region) × (not a language model, language model),
+    """Sums and model counts per family × (not a language model, language model),
     computed once per snapshot for each attribution and metric: both universes read from it."""
     key = ("grouped", by, attribution, metric)
     if key not in frame:
-        k = len(frame["families"] if by == "family" else frame["regions"])
+        k = len(frame["families"])
         both = frame[f"{by}_{attribution}"] * 2 + frame["llm"]
         valid = frame[f"valid_{metric}"]
         values = frame[metric]

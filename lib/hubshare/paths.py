@@ -19,6 +19,7 @@ PUBLISHED = DATA / "published"
 SNAPSHOTS = DATA / "snapshots"
 
 FAMILIES_CSV = REFERENCE / "families.csv"
+REGIONS_CSV = REFERENCE / "regions.csv"
 FIGURES_CSV = PUBLISHED / "figures.csv"
 TRENDING_CSV = RAW / "hub_trending_2026-05-16.csv"
 ATOM = RAW / "atom"

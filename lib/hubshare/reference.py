@@ -77,3 +77,40 @@ def atom_regions() -> dict[str, str]:
     if problems:
         raise ReferenceDataError(f"{where}: " + "; ".join(problems))
     return dict(zip(table["hf_org"], table["region"]))
+
+
+REGION_COLUMNS = ("org", "region", "source", "notes")
+
+
+def build_regions() -> pd.DataFrame:
+    """The organisation → region table as ``data/reference/regions.csv`` holds it: every row of
+    ATOM's region map (source ``atom-2026-08-17``), then every organisation of ``families.csv``
+    that the map lacks (source ``families.csv``), sorted by organisation (case-insensitive)."""
+    from . import families
+
+    atom = pd.read_csv(paths.ATOM_REGIONS_CSV, dtype=str, keep_default_na=False)
+    rows = pd.DataFrame({"org": atom["hf_org"], "region": atom["region"], "source": "atom-2026-08-17", "notes": atom["notes"]})
+    fam = families.load_rules().table.drop_duplicates("org")
+    extra = fam[~fam["org"].isin(rows["org"])]
+    rows = pd.concat([rows, pd.DataFrame({"org": extra["org"], "region": extra["region"], "source": "families.csv", "notes": extra["notes"]})])
+    return rows.sort_values("org", key=lambda c: c.str.lower(), ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def regions() -> dict[str, str]:
+    """Organisation (Hub namespace) → region: china, us, eu, other or unknown
+    (``data/reference/regions.csv``). An organisation not in the table is ``unknown``.
+
+    >>> regions()["Qwen"], regions()["tiiuae"], regions().get("unsloth", "unknown")
+    ('china', 'other', 'unknown')
+    """
+    table, where, problems = read_table(paths.REGIONS_CSV, REGION_COLUMNS, ("org", "region", "source"))
+    n = int((~table["region"].isin(ATOM_REGIONS)).sum())
+    if n:
+        problems.append(f"column 'region' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
+    n = int(table["org"].duplicated().sum())
+    if n:
+        problems.append(f"column 'org' repeats in {n} rows")
+    if problems:
+        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    return dict(zip(table["org"], table["region"]))
