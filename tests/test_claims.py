@@ -11,8 +11,11 @@ def test_verdicts_from_published_figures():
     r = by_id(claims.evaluate())
     assert set(r) == {"C1", "C2", "C3", "C4"}
     assert (r["C1"].verdict, r["C1"].secondary_only) == ("holds-narrowly", True)
-    assert (r["C2"].verdict, r["C2"].secondary_only) == ("holds-narrowly", True)
-    assert r["C2"].holds_under == ["ATOM tracked models of China- and US-based organisations only, March 2026"]
+    assert (r["C2"].verdict, r["C2"].secondary_only) == ("does-not-hold", True)
+    assert r["C2"].holds_under == []
+    assert r["C2"].notes == ["would hold at 50.3% if only China- and US-based organisations counted"]
+    assert "56.4%" in r["C2"].consistency[0] and "46.2%" in r["C2"].consistency[0]
+    assert r["C2"].checks[1].value == pytest.approx(100 * 942.1 / 2040)
     assert (r["C3"].verdict, r["C3"].secondary_only) == ("holds", False)
     assert (r["C4"].verdict, r["C4"].secondary_only) == ("holds", False)
     c2 = r["C2"].checks[0]
@@ -28,10 +31,21 @@ def test_verdicts_follow_the_figures():
     figs.loc["atom-qwen-cum-2026-03", "number"] = 800.0
     r = by_id(claims.evaluate(figures=figs))
     assert r["C3"].verdict == "does-not-hold"
-    assert r["C4"].verdict == "holds-narrowly"  # only the December Xinhua comparison still holds
-    assert r["C4"].secondary_only
+    assert r["C4"].verdict == "does-not-hold"  # the December Xinhua comparison is another month: a note, not support
+    assert r["C4"].notes and "December 2025" in r["C4"].notes[0]
     assert r["C1"].verdict == "does-not-hold"  # 800M is not "nearly" a billion
     assert "60% > 50%" in r["C2"].checks[3].arithmetic and r["C2"].checks[3].holds
+    assert r["C2"].verdict == "holds-narrowly" and r["C2"].holds_under == [r["C2"].checks[3].universe]
+
+
+def test_an_unfaithful_reading_is_never_support():
+    figs = published.load()
+    holds = claims.Check("a universe that drops regions", "x", True, ["atom-qwen-cum-2026-03"], unfaithful="drops regions", would="would hold")
+    fails = claims.Check("the whole Hub", "y", False, ["eoi-china-share"])
+    assert claims.judge([holds, fails], figs)[:2] == ("does-not-hold", [])
+    assert claims.judge([holds], figs)[0] == "not-measurable"
+    ok = claims.Check("the whole Hub", "y", True, ["eoi-china-share"])
+    assert claims.judge([holds, ok], figs)[:2] == ("holds", ["the whole Hub"])
 
 
 def test_judge_rules():

@@ -50,6 +50,7 @@ def test_claims_json_with_snapshot():
 def test_claims_text():
     r = run_cli("claims", "--snapshot", SAMPLE)
     assert r.returncode == 0 and "holds-narrowly, secondary-only" in r.stdout and "measured on" in r.stdout
+    assert "does-not-hold, secondary-only" in r.stdout and "not a faithful reading: 'global'" in r.stdout
 
 
 @pytest.mark.parametrize("extra", [[], ["--universe", "llm", "--attribution", "lineage"], ["--by", "region"]])

@@ -1,16 +1,21 @@
 """The claims registry: what was said, what the published figures say, and a verdict.
 
-Each claim is checked against ``data/published/figures.csv``. A claim has one *check* per universe
+Each claim is checked against ``data/published/figures.csv``. A claim says whose it is and which of
+its words constrain a reading ("global": no universe that leaves out organisations or regions;
+"in a single month": a calendar month; "cumulative": all-time). It has one *check* per universe
 the published figures allow (for example "ATOM tracked models" or "all Hub downloads"); each
-check computes its arithmetic from the table and says whether the claim holds there. The verdict:
+check computes its arithmetic from the table, says whether the claim holds there, and whether the
+universe is a *faithful* reading of the claim's words (with the reason when it is not). The
+verdict counts faithful readings only:
 
-- ``holds``: every check that can be computed holds;
-- ``holds-narrowly``: some hold and some do not (the ones that hold are named);
-- ``does-not-hold``: none holds;
-- ``not-measurable``: no check can be computed from the figures;
+- ``holds``: the claim holds under every faithful reading that can be computed;
+- ``holds-narrowly``: under some faithful readings (named) and not others;
+- ``does-not-hold``: under none;
+- ``not-measurable``: no faithful reading can be computed from the figures;
 
 qualified ``secondary-only`` when the checks that support the verdict rest on secondary sources
-alone. Given a snapshot, each claim is also measured on it, under a named Definition.
+alone. An unfaithful reading under which the claim would hold is reported as a note, never as
+support. Given a snapshot, each claim is also measured on it, under a named Definition.
 
 >>> results = evaluate()                       # doctest: +SKIP
 >>> [(r.claim.id, r.verdict) for r in results]  # doctest: +SKIP
@@ -45,9 +50,18 @@ class Check:
     figures: list[str]
     value: float | None = None
     note: str = ""
+    unfaithful: str = ""
+    """Why this universe is not a faithful reading of the claim's words; empty when it is."""
+    would: str = ""
+    """For an unfaithful reading: the note to give if the claim holds there."""
+
+    @property
+    def faithful(self) -> bool:
+        return not self.unfaithful
 
     def to_dict(self) -> dict[str, Any]:
-        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "figures": self.figures, "note": self.note}
+        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "figures": self.figures,
+                "note": self.note, "faithful": self.faithful, "unfaithful_because": self.unfaithful or None}
 
 
 @dataclass
@@ -131,6 +145,9 @@ class Claim:
     figures: tuple[str, ...]
     check: Callable[[pd.DataFrame], tuple[list[Check], list[str]]]
     measure: Callable[[Snapshot], Measurement]
+    whose: str = "an article of March 2026, citing Interconnects AI's ATOM Project"
+    constraints: tuple[str, ...] = ()
+    """The claim's words that constrain a reading, each with what it rules out."""
 
 
 @dataclass
@@ -142,6 +159,8 @@ class Result:
     holds_under: list[str]
     secondary_only: bool
     sources: list[dict[str, str]]
+    notes: list[str] = field(default_factory=list)
+    """Unfaithful readings under which the claim would hold (never support)."""
     measured: Measurement | None = None
     from_history: list[FromHistory] | None = None
 
@@ -158,6 +177,9 @@ class Result:
             "verdict": self.verdict,
             "qualifiers": ["secondary-only"] if self.secondary_only else [],
             "holds_under": self.holds_under,
+            "whose": self.claim.whose,
+            "constraints": list(self.claim.constraints),
+            "notes": self.notes,
             "published": {"checks": [c.to_dict() for c in self.checks], "consistency": self.consistency},
             "measured": self.measured.to_dict() if self.measured else None,
             "history": [h.to_dict() for h in self.from_history] if self.from_history is not None else None,
@@ -279,29 +301,27 @@ def _measure_c1(snap: Snapshot) -> Measurement:
 def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
     q = _n(figs, "atom-qwen-cum-2026-03")
     cn, us = _n(figs, "atom-china-cum-2026-03"), _n(figs, "atom-us-cum-2026-03")
-    total_jan = _n(figs, "atom-tracked-total-2026-01")
-    denom = max(cn + us, total_jan)
+    total = _n(figs, "atom-tracked-total-2026-03")
     eoi_cn = _n(figs, "eoi-china-share")
     hf_cn = _n(figs, "hf-spring-2026-china")
+    two = 100 * q / (cn + us)
     checks = [
         Check(
             universe="ATOM tracked models of China- and US-based organisations only, March 2026",
-            arithmetic=f"{fmt.millions(q)} / ({fmt.millions(cn)} + {fmt.millions(us)}) = {100 * q / (cn + us):.1f}%",
-            holds=q / (cn + us) > 0.5,
+            arithmetic=f"{fmt.millions(q)} / ({fmt.millions(cn)} + {fmt.millions(us)}) = {two:.1f}%",
+            holds=two > 50,
             figures=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03"],
-            value=100 * q / (cn + us),
-            note="leaves out organisations outside China and the US, so it overstates the share of all tracked downloads",
+            value=two,
+            unfaithful="'global' admits no universe that leaves out organisations or regions; this one counts only China- and US-based organisations",
+            would=f"would hold at {two:.1f}% if only China- and US-based organisations counted",
         ),
         Check(
             universe="ATOM tracked models, all organisations, March 2026",
-            arithmetic=(
-                f"at most {fmt.millions(q)} / max({fmt.millions(cn + us)}, ~{fmt.millions(total_jan)}) = {100 * q / denom:.1f}% "
-                "(the total of all tracked downloads is at least China + US, and at least the January total)"
-            ),
-            holds=q / denom > 0.5,
-            figures=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03", "atom-tracked-total-2026-01"],
-            value=100 * q / denom,
-            note="the January total is approximate ('~2 billion')",
+            arithmetic=f"{fmt.millions(q)} / {fmt.millions(total)} = {100 * q / total:.1f}%",
+            holds=q / total > 0.5,
+            figures=["atom-qwen-cum-2026-03", "atom-tracked-total-2026-03"],
+            value=100 * q / total,
+            note="cumulative downloads of every tracked organisation's models",
         ),
         Check(
             universe="all Hub downloads, August 2024 to August 2025 (Economies of Open Intelligence)",
@@ -320,7 +340,11 @@ def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             note="an upper bound: Qwen is part of China's share",
         ),
     ]
-    return checks, []
+    consistency = [
+        f"the only published arithmetic above 50%: China-based organisations' {fmt.millions(cn)} / {fmt.millions(total)} = "
+        f"{100 * cn / total:.1f}% of all tracked downloads (China, not Qwen; Qwen's is {100 * q / total:.1f}%)",
+    ]
+    return checks, consistency
 
 
 def _measure_c2(snap: Snapshot) -> Measurement:
@@ -394,7 +418,8 @@ def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             arithmetic=f"Qwen '{dec['value']}' (Meta and DeepSeek among them)",
             holds=dec["value"].startswith("more than"),
             figures=["xinhua-qwen-dec-2025"],
-            note="a different month",
+            unfaithful="'in that month' is February 2026, the month of C3; this is December 2025",
+            would="would hold for December 2025, by the Qwen team's own count (via Xinhua)",
         ),
     ]
     return checks, []
@@ -529,15 +554,19 @@ _FROM_HISTORY = {"C1": _history_c1, "C2": _history_c2, "C3": _history_c3, "C4": 
 
 REGISTRY: tuple[Claim, ...] = (
     Claim("C1", "Qwen has nearly 1 billion cumulative downloads", "nearly 1 billion cumulative downloads",
-          ("atom-qwen-cum-2026-03", "alibaba-qwen-cum-1b", "xinhua-qwen-cum-2026-01"), _check_c1, _measure_c1),
+          ("atom-qwen-cum-2026-03", "alibaba-qwen-cum-1b", "xinhua-qwen-cum-2026-01"), _check_c1, _measure_c1,
+          constraints=("cumulative: all-time downloads, not a window", f"nearly: at least {NEARLY:.0%} of 1 billion and less")),
     Claim("C2", "Qwen has over 50% of global open-source model downloads", "over 50% of global open-source model downloads",
-          ("atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03", "atom-tracked-total-2026-01",
-           "eoi-china-share", "hf-spring-2026-china"), _check_c2, _measure_c2),
+          ("atom-qwen-cum-2026-03", "atom-tracked-total-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03",
+           "eoi-china-share", "hf-spring-2026-china"), _check_c2, _measure_c2,
+          constraints=("global: no universe that leaves out organisations or regions", "over 50%: more than half")),
     Claim("C3", "Qwen had 153 million downloads in a single month", "153 million downloads in a single month",
-          ("atom-qwen-month-2026-02", "xinhua-qwen-cum-2026-01", "atom-qwen-cum-2026-03"), _check_c3, _measure_c3),
+          ("atom-qwen-month-2026-02", "xinhua-qwen-cum-2026-01", "atom-qwen-cum-2026-03"), _check_c3, _measure_c3,
+          constraints=("in a single month: a calendar month, not a 30-day window",)),
     Claim("C4", "In that month Qwen had more downloads than Meta's Llama and DeepSeek combined",
           "more than Meta Llama and DeepSeek combined",
-          ("atom-qwen-month-2026-02", "atom-next8-month-2026-02", "xinhua-qwen-dec-2025"), _check_c4, _measure_c4),
+          ("atom-qwen-month-2026-02", "atom-next8-month-2026-02", "xinhua-qwen-dec-2025"), _check_c4, _measure_c4,
+          constraints=("in that month: February 2026, the calendar month of C3",)),
 )
 
 
@@ -549,8 +578,9 @@ def get(claim_id: str) -> Claim:
 
 
 def judge(checks: list[Check], figs: pd.DataFrame) -> tuple[str, list[str], bool]:
-    """Verdict, the universes where the claim holds, and whether the support is secondary-only."""
-    known = [c for c in checks if c.holds is not None]
+    """Verdict over the faithful readings, the universes where the claim holds, and whether the
+    support is secondary-only. Unfaithful readings never count (see ``notes``)."""
+    known = [c for c in checks if c.holds is not None and c.faithful]
     if not known:
         return "not-measurable", [], False
     good = [c for c in known if c.holds]
@@ -574,6 +604,7 @@ def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, 
     for claim in REGISTRY:
         checks, consistency = claim.check(figs)
         verdict, holds_under, secondary = judge(checks, figs)
+        notes = [c.would for c in checks if not c.faithful and c.holds and c.would]
         used = list(dict.fromkeys([*claim.figures, *(f for c in checks for f in c.figures)]))
         sources = [
             {"id": i, "source": figs.loc[i, "source"], "url": figs.loc[i, "url"], "kind": figs.loc[i, "kind"], "as_of": figs.loc[i, "as_of"], "value": figs.loc[i, "value"], "unit": figs.loc[i, "unit"]}
@@ -588,6 +619,7 @@ def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, 
                 holds_under=holds_under,
                 secondary_only=secondary,
                 sources=sources,
+                notes=notes,
                 measured=claim.measure(snap) if snap is not None else None,
                 from_history=_FROM_HISTORY[claim.id](reader, figs) if reader is not None else None,
             )
@@ -621,6 +653,7 @@ def table(results: list[Result]) -> pd.DataFrame:
                 "words": r.claim.words,
                 "verdict": r.verdict_text,
                 "holds under": "; ".join(r.holds_under) or "—",
+                "notes": "; ".join(r.notes),
                 "measured": r.measured.text if r.measured else "",
                 "definition": r.measured.definition.key if r.measured and r.measured.definition else "",
             }

@@ -74,11 +74,17 @@ def cmd_claims(args: argparse.Namespace) -> int:
         _print_json([r.to_dict() for r in results])
         return 0
     for r in results:
-        print(f"{r.claim.id}  \"{r.claim.words}\"")
+        print(f"{r.claim.id}  \"{r.claim.words}\"  ({r.claim.whose})")
+        if r.claim.constraints:
+            print("    reading: " + "; ".join(r.claim.constraints))
         print(f"    verdict: {r.verdict_text}")
         for c in r.checks:
             mark = {True: "holds", False: "fails", None: "n/a"}[c.holds]
             print(f"    [{mark:5}] {c.universe}: {c.arithmetic}")
+            if not c.faithful:
+                print(f"            not a faithful reading: {c.unfaithful}")
+        for line in r.notes:
+            print(f"    note: {line} (not support: an unfaithful reading)")
         for line in r.consistency:
             print(f"    note: {line}")
         if r.measured:

@@ -122,13 +122,13 @@ def verdict_board(ax, results) -> None:
     rows = [(r.claim.id, c) for r in results for c in r.checks]
     y = np.arange(len(rows))
     for yi, (_, c) in zip(y, rows):
-        if c.holds is True:
-            ax.scatter(0, yi, s=110, marker="o", color=HOLDS_COLOUR, zorder=3)
-        elif c.holds is False:
-            ax.scatter(0, yi, s=110, marker="X", color=FAILS_COLOUR, zorder=3)
-        else:
-            ax.scatter(0, yi, s=110, marker="s", color=UNKNOWN_COLOUR, zorder=3)
-        ax.text(0.25, yi, "\n".join(textwrap.wrap(c.universe, 80)), va="center", fontsize=8.5)
+        marker, col = {True: ("o", HOLDS_COLOUR), False: ("X", FAILS_COLOUR)}.get(c.holds, ("s", UNKNOWN_COLOUR))
+        if c.faithful:
+            ax.scatter(0, yi, s=110, marker=marker, color=col, zorder=3)
+        else:  # drawn hollow: it does not count for the verdict
+            ax.scatter(0, yi, s=110, marker=marker, facecolors="none", edgecolors=UNKNOWN_COLOUR, linewidths=1.4, zorder=3)
+        label = c.universe + ("" if c.faithful else " (not a faithful reading: not counted)")
+        ax.text(0.25, yi, "\n".join(textwrap.wrap(label, 80)), va="center", fontsize=8.5, color="#222222" if c.faithful else "#777777")
     first = [k == 0 or rows[k - 1][0] != cid for k, (cid, _) in enumerate(rows)]
     ax.set_yticks(y, [cid if f else "" for f, (cid, _) in zip(first, rows)], fontweight="bold")
     ax.tick_params(axis="y", length=0)
@@ -148,8 +148,10 @@ def verdict_board(ax, results) -> None:
     from matplotlib.lines import Line2D
 
     ax.legend(handles=[Line2D([], [], marker="o", color=HOLDS_COLOUR, linestyle="", markersize=8, label="holds"),
-                       Line2D([], [], marker="X", color=FAILS_COLOUR, linestyle="", markersize=8, label="does not hold")],
-              loc="lower right", ncols=2)
+                       Line2D([], [], marker="X", color=FAILS_COLOUR, linestyle="", markersize=8, label="does not hold"),
+                       Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor=UNKNOWN_COLOUR, linestyle="", markersize=8,
+                              label="unfaithful reading (not counted)")],
+              loc="upper center", bbox_to_anchor=(0.45, 0.0), ncols=3)
 
 
 def _month_dates(months, at: str = "middle") -> list:
