@@ -187,8 +187,10 @@ def test_date_picks_the_nearest_commit_and_downloads_it(hubstats, tmp_path):
     assert m["source"]["sha256"] == snapshot.sha256_file(path) == m["source"]["expected_sha256"]
     assert snap.table.equals(census.convert(path).table.sort_by("id").cast(snapshot.SCHEMA))
     assert any(req.path.endswith("/commits/main") for req in hub.requests)
-    methods = [(req.path.rsplit("/", 1)[-1], req.status) for req in hub.file_requests]
-    assert ("models.parquet", 200) in methods and all(sha in req.path for req in hub.file_requests)
+    gets = [req for req in hub.file_requests if req.method == "GET"]
+    assert [req.status for req in gets] == [200] and sha in gets[0].path
+    heads = {req.path.split("/resolve/")[1].split("/")[0] for req in hub.file_requests if req.method == "HEAD"}
+    assert heads == {sha, days["2026-01-01"][0]}  # its checksum is compared with the commit before it (stale days)
 
 
 def test_a_day_too_far_from_any_commit_names_the_nearest(hubstats, tmp_path):
@@ -280,6 +282,24 @@ def test_reproduce_imports_only_the_days_missing_and_measures_the_claims(fakehub
                        capture_output=True, text=True, env=env, timeout=180)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in (tmp_path / "snaps").iterdir()) == ["hub-stats-2026-03-01", "hub-stats-2026-04-01", "mine"]
-    assert len({q.path for q in fakehub.file_requests}) == 2  # only the two days not held yet
+    assert len({q.path for q in fakehub.file_requests if q.method == "GET"}) == 2  # only the two days not held yet
     assert "Qwen's downloads in the month (February 2026; atom × uploader): " in r.stdout and "vs published 153.6M" in r.stdout
     assert "HUBSHARE_SNAPSHOTS=" in r.stdout and "2026-02" in r.stdout
+
+
+def test_a_stale_census_day_is_passed_over_for_a_fresh_one(fakehub, tmp_path):
+    census_file(tmp_path / "jan31.parquet", n=500, seed=1)
+    census_file(tmp_path / "feb1.parquet", n=500, seed=2)
+    jan31 = fakehub.add_commit(DATASET, "2026-01-30T06:00:00Z", {"models.parquet": (tmp_path / "jan31.parquet").read_bytes()})
+    stale = fakehub.add_commit(DATASET, "2026-02-01T00:20:00Z", {"models.parquet": (tmp_path / "jan31.parquet").read_bytes()})
+    fresh = fakehub.add_commit(DATASET, "2026-02-02T06:00:00Z", {"models.parquet": (tmp_path / "feb1.parquet").read_bytes()})
+    r = hub_import(fakehub, tmp_path, "--date", "2026-02-01")
+    assert r.returncode == 0, r.stderr
+    assert snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-01").manifest["source"]["revision"] == fresh
+    assert stale != jan31
+    # Alone at the boundary, a stale day is taken, and said to be stale.
+    fakehub.datasets[DATASET] = [c for c in fakehub.datasets[DATASET] if c["id"] != fresh]
+    r = subprocess.run([sys.executable, "-m", "hubshare", "import", "hub-stats", "--out", str(tmp_path / "s2"), "--date", "2026-02-01"],
+                       capture_output=True, text=True, env=refresh_env(fakehub, HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_DISABLE_PROGRESS_BARS="1"), timeout=120)
+    assert r.returncode == 0 and "every census commit within 36 h is stale" in r.stderr
+    assert snapshot.load(tmp_path / "s2" / "hub-stats-2026-02-01").manifest["source"]["revision"] == stale

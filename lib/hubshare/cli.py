@@ -169,7 +169,29 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     snap = snapshot.load(args.path)
     print(f"{args.path}: valid snapshot '{snap.label}', {len(snap)} models, taken {snap.manifest['created_at']}")
+    print(_staleness(Path(args.path)))
     return 0
+
+
+def _staleness(path: Path) -> str:
+    """Whether a snapshot repeats the counters of a snapshot a day before it in the same folder."""
+    from . import history
+
+    try:
+        h = history.History.from_folder(path.parent)
+    except HubshareError:
+        return "stale: cannot tell (no folder of snapshots around it)"
+    entry = next((e for e in h.entries if e.path is not None and e.path.resolve() == path.resolve()), None)
+    if entry is None:
+        return "stale: cannot tell (no all-time counts)"
+    k = h.entries.index(entry)
+    prev = h.entries[k - 1] if k else None
+    if prev is None or entry.taken_at - prev.taken_at > pd.Timedelta(hours=48):
+        return "stale: cannot tell (no snapshot of the day before in the same folder)"
+    share = history.unchanged_share(prev.load(), entry.load())
+    if share >= history.STALE_SHARE:
+        return f"stale: yes, {share:.1%} of active repos kept the all-time counters of {prev.text}: the census did not refresh"
+    return f"stale: no ({share:.1%} of active repos unchanged since {prev.text})"
 
 
 @contextmanager
@@ -258,20 +280,28 @@ def cmd_diff(args: argparse.Namespace) -> int:
         "new": int(table["new"].sum()),
         "missing": int(table["missing"].sum()),
         "negative": int(table["negative"].sum()),
+        "created": int(table["created"].sum()),
+        "appeared": int(table["appeared"].sum()),
+        "appeared_downloads": int(table["appeared_downloads"].sum()),
+        "renamed": int(table["renamed"].sum()),
     }
     if args.json:
         summary["rows"] = [
-            {"name": r.name, "downloads": int(r.interval), "share": float(r.share), "models": int(r.models), "new": int(r.new), "missing": int(r.missing), "negative": int(r.negative)}
+            {"name": r.name, "downloads": int(r.interval), "share": float(r.share), "models": int(r.models), "new": int(r.new), "missing": int(r.missing),
+             "negative": int(r.negative), "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
+             "renamed": int(r.renamed)}
             for r in table.itertuples(index=False)
         ]
         _print_json(summary)
         return 0
     print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), "
           f"{metrics.Definition(args.universe).label.split(' · ')[0]}, by {args.attribution} {args.by}")
-    shown = table.assign(interval=table["interval"].map(fmt.count), share=table["share"].map(fmt.percent))
+    shown = table.assign(interval=table["interval"].map(fmt.count), share=table["share"].map(fmt.percent),
+                         appeared_downloads=table["appeared_downloads"].map(fmt.count))
     _print_table(shown.rename(columns={"interval": "downloads"}))
-    print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']}, missing in b: {summary['missing']}, "
-          f"with a falling counter: {summary['negative']}")
+    print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']} ({summary['created']} created, "
+          f"{summary['appeared']} appeared with an earlier creation date, adding {fmt.count(summary['appeared_downloads'])}), "
+          f"missing in b: {summary['missing']}, with a falling counter: {summary['negative']}, renamed: {summary['renamed']}")
     return 0
 
 
@@ -350,7 +380,25 @@ def cmd_months(args: argparse.Namespace) -> int:
         print(shown.reset_index().to_string(index=False))
     for month, reason in result.missing:
         print(f"{month}: missing: {reason}")
+    _print_corrections(result, args.renames)
     return 0
+
+
+def _print_corrections(result, list_renames: bool = False) -> None:
+    """What the month arithmetic corrected or flagged, month by month."""
+    if not len(result.rows):
+        return
+    per = result.rows.groupby("month")[["renamed", "appeared", "appeared_downloads"]].sum()
+    for month, stale in result.stale:
+        print(f"{month}: stale boundary (no fresh census day within 36 h): {', '.join(stale)}")
+    for month, r in per.iterrows():
+        if r["renamed"] or r["appeared"]:
+            print(f"{month}: {int(r['renamed'])} renamed repos counted as the difference of their counters; "
+                  f"{int(r['appeared'])} repos appeared with an earlier creation date, adding {fmt.count(r['appeared_downloads'])} (counted whole)")
+    for r in result.ambiguous.itertuples(index=False):
+        print(f"{r.month}: {r.old_id} gone, several rename candidates left unmatched: {', '.join(r.candidates)}")
+    if list_renames and len(result.renames):
+        print(result.renames.assign(before=result.renames["before"].map(fmt.count), after=result.renames["after"].map(fmt.count)).to_string(index=False))
 
 
 # --------------------------------------------------------------------------- parser
@@ -428,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
     mo.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="(default: uploader)")
     mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
+    mo.add_argument("--renames", action="store_true", help="list the repos renamed between the boundaries of each month")
     mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
     mo.set_defaults(func=cmd_months)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import numpy as np
 import pandas as pd
 
 from . import metrics, paths, snapshot
@@ -27,7 +28,12 @@ from .snapshot import Snapshot
 
 WINDOW = pd.Timedelta(hours=36)
 """How far from a month boundary a snapshot may lie and still stand for it."""
-COLUMNS = ("id", "base_models", "pipeline_tag", "downloads_all_time", "downloads_30d")
+COLUMNS = ("id", "base_models", "pipeline_tag", "downloads_all_time", "downloads_30d", "created_at")
+STALE_SHARE = 0.99
+"""A snapshot is stale when at least this share of its active repos (``ACTIVE_30D``) kept the
+all-time counters of the snapshot a day before it: the census did not refresh."""
+ACTIVE_30D = 100
+"""Repos with at least this many 30-day downloads are active: their counters move every day."""
 """What month arithmetic reads of each snapshot."""
 
 
@@ -70,6 +76,7 @@ class Entry:
     path: Path | None = None
     snap: Snapshot | None = None
     keep: bool = False
+    stale: bool | None = None
 
     def load(self) -> Snapshot:
         """The snapshot, with the columns month arithmetic reads (kept in memory with ``keep``)."""
@@ -157,10 +164,26 @@ class History:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def at(self, when: pd.Timestamp) -> Entry | None:
-        """The snapshot nearest to ``when`` within 36 hours (the earlier on a tie), or None."""
-        near = [e for e in self.entries if abs(e.taken_at - when) <= WINDOW]
-        return min(near, key=lambda e: (abs(e.taken_at - when), e.taken_at)) if near else None
+    def at(self, when: pd.Timestamp, fresh: bool = False) -> Entry | None:
+        """The snapshot nearest to ``when`` within 36 hours (the earlier on a tie), or None. With
+        ``fresh``, a stale snapshot (``stale``) is passed over for a fresh one in the window; if all
+        are stale, the nearest is given all the same (the caller reports it)."""
+        near = sorted((e for e in self.entries if abs(e.taken_at - when) <= WINDOW), key=lambda e: (abs(e.taken_at - when), e.taken_at))
+        if fresh and len(near) > 1:
+            return next((e for e in near if not self.stale(e)), near[0])
+        return near[0] if near else None
+
+    def stale(self, entry: Entry) -> bool:
+        """Whether ``entry`` repeats the counters of the snapshot just before it (at most 48 h
+        earlier): at least ``STALE_SHARE`` of the repos active in both unchanged. Without such a
+        neighbour staleness cannot be seen, and the entry counts as fresh."""
+        if entry.stale is None:
+            k = self.entries.index(entry)
+            prev = self.entries[k - 1] if k else None
+            entry.stale = False
+            if prev is not None and entry.taken_at - prev.taken_at <= pd.Timedelta(hours=48):
+                entry.stale = unchanged_share(prev.load(), entry.load()) >= STALE_SHARE
+        return entry.stale
 
     def load_at(self, when: pd.Timestamp | str) -> Snapshot:
         """The snapshot standing for a moment (within 36 h); ``HistoryError`` naming what the
@@ -211,6 +234,8 @@ class Month:
     start: Entry | None
     end: Entry | None
     reason: str = ""
+    stale: list[str] = field(default_factory=list)
+    """Boundary snapshots that are stale (no fresh one in their window): measured, and said so."""
 
     @property
     def measured(self) -> bool:
@@ -230,11 +255,14 @@ def plan(history: History, first: str | None = None, last: str | None = None) ->
     out = []
     for m in month_range(first, last):
         lo, hi = month_start(m), month_start(next_month(m))
-        a, b = history.at(lo), history.at(hi)
+        a, b = history.at(lo, fresh=True), history.at(hi, fresh=True)
         reasons = [history.boundary_reason(t) for t, e in ((lo, a), (hi, b)) if e is None]
         if a is not None and b is not None and a.label == b.label:
             reasons.append(f"one snapshot, {a.text}, is nearest to both boundaries")
-        out.append(Month(m, None, None, "; ".join(reasons)) if reasons else Month(m, a, b))
+        if reasons:
+            out.append(Month(m, None, None, "; ".join(reasons)))
+        else:
+            out.append(Month(m, a, b, stale=[e.text for e in (a, b) if history.stale(e)]))
     return out
 
 
@@ -254,6 +282,16 @@ class Months:
     missing: list[tuple[str, str]]
     months: list[Month]
     history: History
+    renames: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Repos renamed between the boundaries of each month: ``month``, ``old_id``, ``new_id``,
+    ``kind`` (renamed or moved), ``before``, ``after``."""
+    ambiguous: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Gone repos with several rename candidates (left unmatched): ``month``, ``old_id``, ``candidates``."""
+
+    @property
+    def stale(self) -> list[tuple[str, list[str]]]:
+        """Measured months with a stale boundary snapshot, and which."""
+        return [(m.month, m.stale) for m in self.months if m.measured and m.stale]
 
     def totals(self) -> pd.DataFrame:
         """One row per measured month: its total, boundary snapshots and counts."""
@@ -275,15 +313,30 @@ class Months:
 
     def to_records(self) -> list[dict[str, Any]]:
         """The JSON form: one record per measured (month, name), one per missing month."""
-        records = []
+        records, stale = [], dict(self.stale)
         for r in self.rows.itertuples(index=False):
             records.append({"month": r.month, "name": r.name, "downloads": int(r.downloads), "share": float(r.share),
                             "start": r.start, "end": r.end, "models_new": int(r.models_new), "models_missing": int(r.models_missing),
-                            "counters_fell": int(r.counters_fell), "cumulative_end": int(r.cumulative_end), "missing": None})
+                            "counters_fell": int(r.counters_fell), "cumulative_end": int(r.cumulative_end),
+                            "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
+                            "renamed": int(r.renamed), "stale": stale.get(r.month, []), "missing": None})
         for month, reason in self.missing:
             records.append({"month": month, "name": None, "downloads": None, "share": None, "start": None, "end": None,
-                            "models_new": None, "models_missing": None, "counters_fell": None, "cumulative_end": None, "missing": reason})
+                            "models_new": None, "models_missing": None, "counters_fell": None, "cumulative_end": None,
+                            "created": None, "appeared": None, "appeared_downloads": None, "renamed": None, "stale": [], "missing": reason})
         return sorted(records, key=lambda r: (r["month"], r["name"] is None))
+
+
+def unchanged_share(a: Snapshot, b: Snapshot) -> float:
+    """Of the repos active in ``a`` (``ACTIVE_30D``) and present in both with all-time counts, the
+    share whose all-time counter did not change; 0 when none is active."""
+    iv = metrics.interval(a, b, corrections=False)
+    fa = metrics._frame(a)
+    in_a = iv.pos >= 0
+    active = np.zeros(len(b), dtype=bool)
+    active[in_a] = fa["downloads_30d"][iv.pos[in_a]] >= ACTIVE_30D
+    sel = active & iv.counted
+    return float((iv.value[sel] == 0).mean()) if sel.any() else 0.0
 
 
 def _iso(t: pd.Timestamp) -> str:
@@ -311,9 +364,13 @@ def months(history: History, first: str | None = None, last: str | None = None, 
     region or organisation under ``universe`` × ``attribution``."""
     definition = metrics.Definition(universe, attribution, "downloads_all_time")
     planned = plan(history, first, last)
-    frames = []
+    frames, renames, ambiguous = [], [], []
     for m, a, b in _pairs(planned):
         iv = metrics.interval(a, b)
+        if iv.renames is not None and len(iv.renames):
+            renames.append(iv.renames.drop(columns=["old_row", "new_row"]).assign(month=m.month))
+        if iv.ambiguous is not None and len(iv.ambiguous):
+            ambiguous.append(iv.ambiguous.assign(month=m.month))
         table = metrics.interval_table(iv, by, attribution, universe)
         cum = pd.Series(metrics.totals(b, universe, attribution, by, "downloads_all_time"), name="cumulative_end")
         table = table.assign(cumulative_end=table["name"].map(cum).fillna(0))
@@ -321,11 +378,18 @@ def months(history: History, first: str | None = None, last: str | None = None, 
             "month": m.month, "name": table["name"], "downloads": table["interval"].astype("int64"), "share": table["share"],
             "start": _iso(m.start.taken_at), "end": _iso(m.end.taken_at), "models_new": table["new"], "models_missing": table["missing"],
             "counters_fell": table["negative"], "cumulative_end": table["cumulative_end"].astype("int64"),
+            "created": table["created"], "appeared": table["appeared"], "appeared_downloads": table["appeared_downloads"],
+            "renamed": table["renamed"],
         }))
-    columns = ["month", "name", "downloads", "share", "start", "end", "models_new", "models_missing", "counters_fell", "cumulative_end"]
+    columns = ["month", "name", "downloads", "share", "start", "end", "models_new", "models_missing", "counters_fell", "cumulative_end",
+               "created", "appeared", "appeared_downloads", "renamed"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     missing = [(m.month, m.reason) for m in planned if not m.measured]
-    return Months(definition=definition, by=by, rows=rows[columns], missing=missing, months=planned, history=history)
+    rename_cols = ["month", "old_id", "new_id", "kind", "before", "after"]
+    return Months(definition=definition, by=by, rows=rows[columns], missing=missing, months=planned, history=history,
+                  renames=pd.concat(renames, ignore_index=True)[rename_cols] if renames else pd.DataFrame(columns=rename_cols),
+                  ambiguous=pd.concat(ambiguous, ignore_index=True)[["month", "old_id", "candidates"]] if ambiguous
+                  else pd.DataFrame(columns=["month", "old_id", "candidates"]))
 
 
 def cumulative(history: History, when: pd.Timestamp | str, *, by: str = "family", universe: str = "all",

@@ -410,6 +410,61 @@ class Interval:
     fell: np.ndarray
     missing: np.ndarray
     pos: np.ndarray
+    renamed: np.ndarray | None = None
+    appeared: np.ndarray | None = None
+    renames: pd.DataFrame | None = None
+    ambiguous: pd.DataFrame | None = None
+
+    @property
+    def created(self) -> np.ndarray:
+        """New repos created inside the interval (the rest of the new ones ``appeared``)."""
+        return self.new & ~self.appeared
+
+
+RENAME_TOLERANCE = 0.01
+"""How far a renamed repo's all-time count may move: 1% between consecutive days; between days
+further apart, the old count plus no more than the new 30-day count, give or take 1%."""
+CONSECUTIVE = pd.Timedelta(hours=48)
+
+
+def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One-to-one renames between the repos gone from ``a`` and the repos new in ``b``: same name
+    under another owner (``moved``) or same owner under another name (``renamed``), at a
+    consistent all-time count. Returns ``(renames, ambiguous)``; renames have ``old_row`` and
+    ``new_row``; ambiguous lists each old id with several candidates or a candidate claimed twice."""
+    fa, fb = _frame(a), _frame(b)
+    gone_rows = np.flatnonzero(missing & fa[f"valid_{metric}"] & (fa[metric] > 0))
+    new_rows = np.flatnonzero((pos < 0) & fb[f"valid_{metric}"])
+    cols = ["old_id", "new_id", "kind", "before", "after", "old_row", "new_row"]
+    if not len(gone_rows) or not len(new_rows):
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
+
+    def parts(snap: Snapshot, rows: np.ndarray, values: np.ndarray) -> pd.DataFrame:
+        ids = pa.array(snap.table.column("id").take(pa.array(rows)).to_pylist(), pa.string())
+        ns, name = families.split_ids(ids)
+        return pd.DataFrame({"id": ids.to_pylist(), "ns": ns.to_pylist(), "name": name.to_pylist(), "row": rows, "count": values[rows]})
+
+    old = parts(a, gone_rows, fa[metric])
+    new = parts(b, new_rows, fb[metric]).assign(d30=np.where(fb["valid_downloads_30d"][new_rows], fb["downloads_30d"][new_rows], 0))
+    moved = old.merge(new, on="name", suffixes=("_old", "_new"))
+    moved = moved[moved["ns_old"] != moved["ns_new"]].assign(kind="moved")
+    renamed = old.merge(new, on="ns", suffixes=("_old", "_new"))
+    renamed = renamed[renamed["name_old"] != renamed["name_new"]].assign(kind="renamed")
+    pairs = pd.concat([moved, renamed], ignore_index=True)
+    if pairs.empty:
+        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
+    lo, hi = pairs["count_old"] * (1 - RENAME_TOLERANCE), pairs["count_old"] * (1 + RENAME_TOLERANCE)
+    if b.taken_at - a.taken_at > CONSECUTIVE:
+        hi = (pairs["count_old"] + pairs["d30"]) * (1 + RENAME_TOLERANCE)
+    pairs = pairs[(pairs["count_new"] >= lo) & (pairs["count_new"] <= hi)]
+    per_old = pairs.groupby("id_old")["id_new"].transform("size")
+    per_new = pairs.groupby("id_new")["id_old"].transform("size")
+    one = pairs[(per_old == 1) & (per_new == 1)]
+    doubtful = pairs[(per_old > 1) | (per_new > 1)]
+    ambiguous = doubtful.groupby("id_old")["id_new"].apply(lambda s: sorted(s)).reset_index().rename(columns={"id_old": "old_id", "id_new": "candidates"})
+    renames = pd.DataFrame({"old_id": one["id_old"], "new_id": one["id_new"], "kind": one["kind"], "before": one["count_old"],
+                            "after": one["count_new"], "old_row": one["row_old"], "new_row": one["row_new"]}).sort_values("new_id", ignore_index=True)
+    return renames, ambiguous
 
 
 def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
@@ -417,9 +472,12 @@ def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
     return bool(_frame(snap)[f"valid_{metric}"].any()) if len(snap) else False
 
 
-def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> Interval:
+def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True) -> Interval:
     """Downloads between ``a`` and a later ``b`` for every model (see ``Interval``).
 
+    With ``corrections`` (the default), a repo renamed between the two (``_renames``) counts the
+    difference of its new and old counters and keeps its history under the new id; and a new repo
+    whose ``created_at`` precedes ``a`` is marked ``appeared`` (counted whole, reported apart).
     Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks the metric.
     """
     if metric not in METRICS:
@@ -435,14 +493,29 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> In
     ids_a = a.table.column("id")
     for start, where in families._parallel_index_in(b.table.column("id"), ids_a.combine_chunks() if ids_a.num_chunks != 1 else ids_a.chunk(0)):
         pos[start:start + len(where)] = np.asarray(where.fill_null(-1), dtype=np.int64)
+    missing = np.ones(len(a), dtype=bool)
+    missing[pos[pos >= 0]] = False
+    renamed = np.zeros(len(b), dtype=bool)
+    renames = ambiguous = None
+    if corrections:
+        renames, ambiguous = _renames(a, b, pos, missing, metric)
+        if len(renames):
+            new_rows, old_rows = renames["new_row"].to_numpy(np.int64), renames["old_row"].to_numpy(np.int64)
+            pos[new_rows] = old_rows
+            missing[old_rows] = False
+            renamed[new_rows] = True
     in_a = pos >= 0
     safe = np.where(in_a, pos, 0)
     value = fb[metric] - np.where(in_a, fa[metric][safe] if len(a) else 0, 0)
     counted = fb[f"valid_{metric}"] & (~in_a | fa[f"valid_{metric}"][safe] if len(a) else ~in_a)
-    missing = np.ones(len(a), dtype=bool)
-    missing[pos[in_a]] = False
+    appeared = np.zeros(len(b), dtype=bool)
+    if corrections and "created_at" in b.table.column_names:
+        created = b.table.column("created_at")
+        before = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(False), dtype=bool)
+        appeared = ~in_a & before
     return Interval(a=a, b=b, metric=metric, value=np.where(counted, value, 0), counted=counted, new=~in_a,
-                    fell=in_a & counted & (value < 0), missing=missing, pos=pos)
+                    fell=in_a & counted & (value < 0), missing=missing, pos=pos, renamed=renamed, appeared=appeared,
+                    renames=renames, ambiguous=ambiguous)
 
 
 def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> pd.DataFrame:
@@ -489,7 +562,9 @@ def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str =
     ``b``'s metadata (a model gone from ``b`` is counted under ``a``'s).
 
     Columns: ``name``, ``interval`` (sum over models in both and new), ``models``, ``new``,
-    ``missing``, ``negative`` (counts of models), ``share``.
+    ``missing``, ``negative`` (counts of models), ``share``; the new models split into ``created``
+    and ``appeared`` (created before ``a``: counted whole, their sum in ``appeared_downloads``), and
+    ``renamed`` (counted as the difference of the new and the old id's counters).
     """
     return interval_table(interval(a, b, metric), by, attribution, universe)
 
@@ -503,7 +578,12 @@ def interval_table(iv: Interval, by: str = "family", attribution: str = "lineage
     counted = np.bincount(codes_b[sel], minlength=k)
     new = np.bincount(codes_b[sel & iv.new], minlength=k)
     fell = np.bincount(codes_b[sel & iv.fell], minlength=k)
-    out = pd.DataFrame({"name": names_b, "interval": np.rint(sums).astype(np.int64), "counted": counted, "new": new, "negative": fell})
+    appeared = iv.appeared if iv.appeared is not None else np.zeros(len(iv.b), dtype=bool)
+    renamed = iv.renamed if iv.renamed is not None else np.zeros(len(iv.b), dtype=bool)
+    out = pd.DataFrame({"name": names_b, "interval": np.rint(sums).astype(np.int64), "counted": counted, "new": new, "negative": fell,
+                        "appeared": np.bincount(codes_b[sel & appeared], minlength=k),
+                        "appeared_downloads": np.rint(np.bincount(codes_b[sel & appeared], weights=iv.value[sel & appeared].astype(np.float64), minlength=k)).astype(np.int64),
+                        "renamed": np.bincount(codes_b[sel & renamed], minlength=k)})
     gone = universe_mask(iv.a, universe) & iv.missing
     if gone.any():
         codes_a, names_a = group_codes(iv.a, by, attribution)
@@ -513,12 +593,14 @@ def interval_table(iv: Interval, by: str = "family", attribution: str = "lineage
         out = out.merge(miss, on="name", how="outer")
     else:
         out["missing"] = 0
-    out = out.fillna({"interval": 0, "counted": 0, "new": 0, "negative": 0, "missing": 0})
-    for c in ("interval", "counted", "new", "negative", "missing"):
+    extra = ("appeared", "appeared_downloads", "renamed")
+    out = out.fillna({c: 0 for c in ("interval", "counted", "new", "negative", "missing", *extra)})
+    for c in ("interval", "counted", "new", "negative", "missing", *extra):
         out[c] = out[c].astype(np.int64)
+    out["created"] = out["new"] - out["appeared"]
     out["models"] = out["counted"] + out["missing"]
     out = out[out["models"] > 0]
     total = int(out["interval"].sum())
     out["share"] = out["interval"] / total if total else 0.0
     out = out.assign(_other=out["name"] == OTHER).sort_values(["_other", "interval", "name"], ascending=[True, False, True], ignore_index=True)
-    return out[["name", "interval", "models", "new", "missing", "negative", "share"]]
+    return out[["name", "interval", "models", "new", "missing", "negative", "share", "created", "appeared", "appeared_downloads", "renamed"]]

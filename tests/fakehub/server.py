@@ -59,6 +59,7 @@ class Request:
     headers: dict[str, str]
     status: int | None = None
     fault: str | None = None
+    method: str = "GET"
 
 
 class FakeHub:
@@ -187,7 +188,7 @@ class FakeHub:
         query_list = parse_qsl(parts.query, keep_blank_values=True)
         with self._lock:
             number = len(self.model_requests) + 1 if parts.path == "/api/models" else 0
-            req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()})
+            req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()}, method=h.command)
             self.requests.append(req)
         if parts.path.startswith("/api/datasets/") and "/commits/" in parts.path:
             return self._commits(h, req, parts.path, dict(query_list))

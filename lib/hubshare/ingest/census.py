@@ -300,12 +300,40 @@ def commits(endpoint: str | None = None) -> list[Commit]:
     return [Commit(c.commit_id, pd.Timestamp(c.created_at).tz_convert("UTC")) for c in items]
 
 
-def resolve(commit_list: list[Commit], *, date: str | None = None, revision: str | None = None) -> Commit:
-    """The commit a ``--date`` or ``--revision`` names."""
+def _etag(commit: Commit, endpoint: str | None) -> str:
+    from huggingface_hub import get_hf_file_metadata, hf_hub_url
+
+    url = hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=commit.id, endpoint=endpoint)
+    return (_hub_call(f"reading the metadata of {FILENAME} at {commit.text}", get_hf_file_metadata, url).etag or "").strip('"')
+
+
+def fresh_nearest(commit_list: list[Commit], when: pd.Timestamp, endpoint: str | None = None,
+                  say: Callable[[str], None] = log.info) -> Commit:
+    """The commit nearest ``when`` (within 36 h) whose file differs from the commit before it.
+
+    A census day that failed to refresh commits the previous day's file again: the Hub gives the
+    same checksum for both. Such a stale day is passed over when another commit in the window is
+    fresh; if every one is stale, the nearest is taken and said to be stale.
+    """
+    first = nearest(commit_list, when)
+    ordered = sorted(commit_list, key=lambda c: c.time)
+    near = sorted((c for c in commit_list if abs(c.time - when) <= WINDOW), key=lambda c: (abs(c.time - when), c.time))
+    for c in near:
+        k = ordered.index(c)
+        if k == 0 or _etag(c, endpoint) != _etag(ordered[k - 1], endpoint):
+            return c
+        say(f"{c.text}: {FILENAME} is the file of {ordered[k - 1].text} again (a stale census day): passed over")
+    say(f"{first.text}: every census commit within 36 h is stale; taking the nearest")
+    return first
+
+
+def resolve(commit_list: list[Commit], *, date: str | None = None, revision: str | None = None, endpoint: str | None = None,
+            say: Callable[[str], None] = log.info) -> Commit:
+    """The commit a ``--date`` (the nearest fresh one) or ``--revision`` names."""
     if (date is None) == (revision is None):
         raise CensusError("give exactly one of --date and --revision")
     if date is not None:
-        return nearest(commit_list, day_start(date))
+        return fresh_nearest(commit_list, day_start(date), endpoint, say)
     rev = revision.strip().lower()
     if len(rev) < 7 or not re.fullmatch(r"[0-9a-f]+", rev):
         raise CensusError(f"--revision {revision!r} is not a commit id (at least 7 hex digits)")
@@ -367,7 +395,7 @@ def import_day(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, d
         _check_label(label)
         if (Path(out) / label).exists() and not overwrite:
             raise CensusError(f"{paths.relative(Path(out) / label)} exists already: choose another --label, or pass --overwrite to replace it")
-    commit = resolve(commit_list if commit_list is not None else commits(endpoint), date=date, revision=revision)
+    commit = resolve(commit_list if commit_list is not None else commits(endpoint), date=date, revision=revision, endpoint=endpoint, say=say)
     path, record = download(commit, endpoint, say)
     return import_file(path, out, label, taken_at=commit.time, overwrite=overwrite, source=record, warn=warn)
 
