@@ -120,3 +120,10 @@ def test_a_stale_day_in_the_window_is_passed_over_and_one_alone_is_reported(tmp_
     assert next(x for x in result.to_records() if x["name"])["stale"] == result.stale[0][1]
     text = run_cli("months", "--snapshots", str(f), "--from", "2026-02", "--to", "2026-02")
     assert "2026-02: stale boundary (no fresh census day within 36 h): day-2026-02-01T00" in text.stdout
+
+
+def test_corrections_summary_says_what_each_changed(renamed_month):
+    result = history.months(history.History.from_folder(renamed_month), "2026-02", "2026-02")
+    c = result.corrections().set_index("month").loc["2026-02"]
+    assert (c["renamed"], c["rename_effect"], c["appeared"], c["stale"]) == (2, 1_500_000, 0, 0)
+    assert result.corrections_text().startswith("Over 1 month: 2 renamed repos") and "1.5M" in result.corrections_text()

@@ -293,6 +293,40 @@ class Months:
         """Measured months with a stale boundary snapshot, and which."""
         return [(m.month, m.stale) for m in self.months if m.measured and m.stale]
 
+    def corrections(self) -> pd.DataFrame:
+        """What each correction changed, per measured month: ``renamed`` repos and the downloads
+        their old counters would have added had they been counted as new (``rename_effect``);
+        repos that ``appeared`` and the downloads they add (counted whole); ``ambiguous`` rename
+        candidates left alone; ``stale`` boundary snapshots kept for want of a fresh one."""
+        measured = [m.month for m in self.months if m.measured]
+        out = pd.DataFrame(index=pd.Index(measured, name="month"))
+        renames = self.renames.groupby("month") if len(self.renames) else None
+        out["renamed"] = renames.size() if renames is not None else 0
+        out["rename_effect"] = renames["before"].sum() if renames is not None else 0
+        per = self.rows.groupby("month")[["appeared", "appeared_downloads"]].sum() if len(self.rows) else None
+        out["appeared"] = per["appeared"] if per is not None else 0
+        out["appeared_downloads"] = per["appeared_downloads"] if per is not None else 0
+        out["ambiguous"] = self.ambiguous.groupby("month").size() if len(self.ambiguous) else 0
+        out["stale"] = pd.Series({m: len(s) for m, s in self.stale}, dtype="int64")
+        return out.fillna(0).astype("int64").reset_index()
+
+    def corrections_text(self) -> str:
+        """The corrections in one paragraph, for a reader of the months."""
+        c = self.corrections()
+        if c.empty:
+            return "No month measured: nothing corrected."
+        from . import fmt
+
+        parts = [
+            f"{c['renamed'].sum()} renamed repos were matched to their old ids and counted by the difference of their counters "
+            f"(counted as new, they would have added {fmt.count(c['rename_effect'].sum())} of downloads from before the month)",
+            f"{c['ambiguous'].sum()} gone repos had several rename candidates and were left unmatched",
+            f"{c['appeared'].sum()} repos appeared with a creation date before their month, counted whole: "
+            f"{fmt.count(c['appeared_downloads'].sum())} that may belong to earlier months",
+            f"{c['stale'].sum()} month boundaries rest on a stale census day (no fresh one within 36 h)",
+        ]
+        return f"Over {len(c)} month{'s' if len(c) != 1 else ''}: " + "; ".join(parts) + "."
+
     def totals(self) -> pd.DataFrame:
         """One row per measured month: its total, boundary snapshots and counts."""
         g = self.rows.groupby("month", sort=True)

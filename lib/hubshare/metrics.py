@@ -430,8 +430,10 @@ CONSECUTIVE = pd.Timedelta(hours=48)
 def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One-to-one renames between the repos gone from ``a`` and the repos new in ``b``: same name
     under another owner (``moved``) or same owner under another name (``renamed``), at a
-    consistent all-time count. Returns ``(renames, ambiguous)``; renames have ``old_row`` and
-    ``new_row``; ambiguous lists each old id with several candidates or a candidate claimed twice."""
+    consistent all-time count, and (where creation dates are known) created before ``a``, as a
+    renamed repo keeps its creation date. Returns ``(renames, ambiguous)``; renames have
+    ``old_row`` and ``new_row``; ambiguous lists each old id with several candidates or a candidate
+    claimed twice."""
     fa, fb = _frame(a), _frame(b)
     gone_rows = np.flatnonzero(missing & fa[f"valid_{metric}"] & (fa[metric] > 0))
     new_rows = np.flatnonzero((pos < 0) & fb[f"valid_{metric}"])
@@ -444,6 +446,13 @@ def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, met
         ns, name = families.split_ids(ids)
         return pd.DataFrame({"id": ids.to_pylist(), "ns": ns.to_pylist(), "name": name.to_pylist(), "row": rows, "count": values[rows]})
 
+    if "created_at" in b.table.column_names:
+        # A renamed repo keeps its creation date: a repo created inside the interval is new, not renamed.
+        created = b.table.column("created_at").take(pa.array(new_rows))
+        earlier = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(True), dtype=bool)
+        new_rows = new_rows[earlier]
+        if not len(new_rows):
+            return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
     old = parts(a, gone_rows, fa[metric])
     new = parts(b, new_rows, fb[metric]).assign(d30=np.where(fb["valid_downloads_30d"][new_rows], fb["downloads_30d"][new_rows], 0))
     moved = old.merge(new, on="name", suffixes=("_old", "_new"))

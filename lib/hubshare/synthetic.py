@@ -328,6 +328,28 @@ def _borrow_ids(table: pa.Table, ids: list[str], seed: int) -> pa.Table:
     return snapshot.to_table(out)
 
 
+def _rename_largest(table: pa.Table, prefix: str) -> pa.Table:
+    """The repo with the largest all-time count under ``prefix`` renamed (``-2507`` appended), as
+    the Hub does when an owner renames a repo: same counters, new id."""
+    ids = table.column("id")
+    mine = pc.starts_with(ids, prefix)
+    counts = pc.if_else(mine, table.column("downloads_all_time"), pa.scalar(-1, pa.int64()))
+    k = int(pc.index(counts, pc.max(counts)).as_py())
+    renamed = pc.if_else(pc.equal(ids, ids[k]), pc.binary_join_element_wise(ids, pa.scalar("-2507"), ""), ids)
+    return snapshot.to_table(table.set_column(0, "id", renamed))
+
+
+def _add_appeared(table: pa.Table, seed: int, when: pd.Timestamp) -> pa.Table:
+    """One repo that shows up with a creation date long before (made public after a year
+    private): counters of a year, created 2024-06-01."""
+    rng = np.random.default_rng(seed)
+    row = table.slice(int(rng.integers(0, table.num_rows)), 1).to_pylist()[0]
+    d30 = max(int(row["downloads_30d"] or 0), 10_000)
+    row.update(id=f"late-uploader/model-synth-appeared-{when.strftime('%Y%m')}", author="late-uploader", downloads_30d=d30,
+               downloads_all_time=12 * d30, created_at=pd.Timestamp("2024-06-01", tz="UTC").to_pydatetime())
+    return snapshot.to_table(pa.concat_tables([table, pa.Table.from_pylist([row], schema=table.schema)]))
+
+
 def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed: int = 2026, *, listed: tuple[str, ...] = ()) -> list[snapshot.Snapshot]:
     """Monthly snapshots of one synthetic Hub, one near 00:00 UTC on the first day of every month
     from ``first`` to ``last`` (``YYYY-MM``), with family trends (``TRENDS``), repos appearing and
@@ -378,6 +400,10 @@ def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed
             days = (starts[k] - starts[k - 1]).days
             table = evolve(table, days, seed=seed + k, new_share=0.02, removed_share=0.003, corrections=2,
                            taken_at=when.isoformat(), rate=rate)
+            if k == len(times) // 2:
+                table = _rename_largest(table, "Qwen/")
+            if k == len(times) // 2 + 2:
+                table = _add_appeared(table, seed + k, when)
         label = f"SYNTHETIC-{when.strftime('%Y-%m-%d')}"
         snaps.append(snapshot.from_table(table, manifest(table, label, seed + k, when.strftime("%Y-%m-%dT%H:%M:%SZ"))))
     return snaps
