@@ -57,7 +57,7 @@ def test_one_request_per_page_and_none_per_model(fakehub, tmp_path):
 def test_done_when_command_and_downstream_commands(fakehub, tmp_path):
     r = run(fakehub, tmp_path, "test", "--author", "Qwen", "--author", "meta-llama", "--top", "500")
     assert r.returncode == 0, r.stderr
-    assert "wrote" in r.stdout
+    assert r.stdout == "" and r.stderr == ""  # --quiet prints nothing but errors
     path = str(tmp_path / "test")
     assert run_cli("validate", path).returncode == 0
     shares = run_cli("shares", "--snapshot", path, "--metric", "downloads_all_time", "--json")
@@ -68,15 +68,20 @@ def test_done_when_command_and_downstream_commands(fakehub, tmp_path):
     assert c1["measured"]["value"] is not None  # all-time counts are there
 
 
-@pytest.fixture(scope="module")
-def clean_sha(tmp_path_factory):
+def unlimited_sha(tmp_path_factory, page_size: int) -> str:
+    """The snapshot's checksum from an undisturbed run of the same listing."""
     from fakehub import FakeHub
 
-    out = tmp_path_factory.mktemp("clean")
+    out = tmp_path_factory.mktemp(f"clean{page_size}")
     with FakeHub(models=2_000, seed=7) as hub:
-        r = run(hub, out, "x", "--all", "--page-size", "400")
+        r = run(hub, out, "x", "--all", "--page-size", str(page_size))
         assert r.returncode == 0, r.stderr
     return sha(out / "x")
+
+
+@pytest.fixture(scope="module")
+def clean_sha(tmp_path_factory):
+    return unlimited_sha(tmp_path_factory, 400)
 
 
 @pytest.mark.parametrize("kind", FAULT_KINDS)
@@ -86,8 +91,9 @@ def test_each_fault_is_survived_with_an_identical_snapshot(fakehub, tmp_path, cl
     assert r.returncode == 0, r.stderr
     assert sha(tmp_path / "x") == clean_sha
     m = snapshot.load(tmp_path / "x").manifest
-    assert m["requests"] == 5 and m["retries"] == 1
-    assert len(fakehub.model_requests) == 6
+    limited = kind.startswith("429")  # waiting for the rate limit is not a failure: no retry used up
+    assert m["requests"] == 6 == len(fakehub.model_requests)
+    assert (m["retries"], m["rate_limit_waits"]) == ((0, 1) if limited else (1, 0))
     assert fakehub.model_requests[1].fault == kind
 
 
@@ -160,7 +166,8 @@ def test_resume_after_interruption_gives_the_identical_snapshot(fakehub, tmp_pat
     assert not work.exists()
     resumed = fakehub.model_requests[n:]
     assert len(resumed) == 2 and "cursor" in dict(resumed[0].query)  # only the pages left
-    assert snapshot.load(tmp_path / "x").manifest["requests"] == 5
+    # Requests sent: the three kept pages, the interrupted one when SIGTERM let the state be written, two more.
+    assert snapshot.load(tmp_path / "x").manifest["requests"] == (5 if how == "kill" else 6)
 
 
 def test_resume_with_another_query_is_refused(fakehub, tmp_path):
@@ -217,3 +224,81 @@ def test_parse_base_tags():
 def test_rows_from_items_parses_hub_records():
     expected = synthetic.generate(100, seed=2)
     assert snapshot.to_table(hubmod.rows_from_items(synthetic.api_records(expected))).equals(expected)
+
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+@pytest.fixture(scope="module")
+def clean_sha_60(tmp_path_factory):
+    return unlimited_sha(tmp_path_factory, 60)
+
+
+def test_a_refresh_under_a_rate_limit_finishes_without_a_single_429(fakehub, tmp_path, clean_sha_60):
+    fakehub.limit(5, 2)  # 34 pages at 5 requests per 2 s; the headers announce the limit on every answer
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "60")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha_60
+    assert [q.status for q in fakehub.model_requests].count(429) == 0
+    m = snapshot.load(tmp_path / "x").manifest
+    assert m["pages"] == 34 and m["requests"] == 34 and m["retries"] == 0 and m["rate_limit_waits"] >= 6
+
+
+def test_429s_without_retry_after_are_waited_out_not_counted_as_failures(fakehub, tmp_path, clean_sha_60):
+    fakehub.limit(5, 2, retry_after=False, headers="429")
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "60", "--max-retries", "1")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha_60
+    refused = [q for q in fakehub.model_requests if q.status == 429]
+    assert len(refused) >= 6  # more than --max-retries allows, yet it finished
+    m = snapshot.load(tmp_path / "x").manifest
+    assert m["retries"] == 0 and m["rate_limit_waits"] == len(refused) and m["requests"] == len(fakehub.model_requests)
+
+
+def test_max_wait_exceeded_is_one_clear_error_and_resume_continues(fakehub, tmp_path, clean_sha):
+    fakehub.limit(2, 30, headers="429")
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--max-wait", "3")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "page 3" in r.stderr and "--max-wait 3 s" in r.stderr and "--resume" in r.stderr and "waited 0 s so far" in r.stderr
+    assert not (tmp_path / "x").exists()
+    fakehub.unlimit()
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha
+
+
+def test_a_refresh_killed_during_a_wait_resumes_to_the_same_snapshot(fakehub, tmp_path, clean_sha):
+    fakehub.limit(2, 30, headers="429")
+    proc = subprocess.Popen(refresh_cmd(tmp_path, "x", "--all", "--page-size", "400"), env=refresh_env(fakehub),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for_pages(tmp_path / ".x.refresh", 2, proc)
+    deadline = time.monotonic() + 20
+    while not any(q.status == 429 for q in fakehub.model_requests) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # now waiting for the window
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert not (tmp_path / "x").exists()
+    fakehub.unlimit()
+    r = run(fakehub, tmp_path, "x", "--all", "--page-size", "400", "--resume")
+    assert r.returncode == 0, r.stderr
+    assert sha(tmp_path / "x") == clean_sha
+
+
+def test_progress_for_a_person_and_plain_lines_for_logs(fakehub, tmp_path):
+    fakehub.limit(3, 2)
+    cmd = [c for c in refresh_cmd(tmp_path, "x", "--all", "--page-size", "40") if c != "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=refresh_env(fakehub), timeout=120)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("refresh: over 50,000 pages (over 2 million public models); at 500 requests per 5 min at least")
+    assert "set HF_TOKEN for a higher limit" in lines[0]
+    assert "refresh: 25 pages, 1,000 models" in lines and any(line.startswith("refresh: waiting ") and "rate-limit window" in line for line in lines)
+    assert "\r" not in r.stderr  # not a terminal: no redrawn bar
+    assert r.stdout.startswith("wrote ") and "rate-limit waits" in r.stdout
+
+
+def test_the_plan_line_for_lists_of_organisations():
+    line = hubmod.plan_line([hubmod.Source("author", "Qwen"), hubmod.Source("top", 2500)], 1000)
+    assert line == "refresh: 3 pages for the top list; one page per 1,000 models of each of 1 organisations"

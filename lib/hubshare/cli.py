@@ -213,12 +213,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     sources = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
     label = args.label or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    if not args.quiet:
+        print(refresh.plan_line(sources, args.page_size), file=sys.stderr, flush=True)
     try:
         with _sigterm_interrupts():
             path = refresh.refresh(
                 sources, Path(args.out), label, endpoint=args.endpoint, page_size=args.page_size, max_retries=args.max_retries,
                 timeout=args.timeout, backoff_base=float(os.environ.get("HUBSHARE_BACKOFF_BASE", "1")), overwrite=args.overwrite,
-                resume=args.resume, progress=not args.quiet and sys.stderr.isatty(),
+                resume=args.resume, progress=None if args.quiet else ("bar" if sys.stderr.isatty() else "lines"),
+                max_wait=args.max_wait,
             )
     except KeyboardInterrupt:
         print(f"error: interrupted; completed pages are kept: rerun with --resume to continue '{label}'", file=sys.stderr)
@@ -229,7 +232,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         raise
     snap = _load(str(path))
     m = snap.manifest
-    print(f"wrote {paths.relative(path)}: {len(snap)} models, {m['requests']} requests, {m['retries']} retries")
+    if not args.quiet:
+        print(f"wrote {paths.relative(path)}: {len(snap)} models, {m['requests']} requests, {m['retries']} retries, "
+              f"{m['rate_limit_waits']} rate-limit waits ({m['rate_limit_waited_s']:.0f} s)")
     return 0
 
 
@@ -460,9 +465,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--page-size", type=int, default=1000, metavar="N", help="models per page (default and Hub maximum: 1000)")
     r.add_argument("--max-retries", type=int, default=5, metavar="N", help="retries of one page before giving up (default: 5)")
     r.add_argument("--timeout", type=float, default=60.0, metavar="S", help="seconds to wait for one page (default: 60)")
+    r.add_argument("--max-wait", type=float, default=7200.0, metavar="S",
+                   help="seconds the refresh may spend in all waiting for the Hub's rate limit (default: 7200, two hours)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing snapshot of the same label")
     r.add_argument("--resume", action="store_true", help="continue an interrupted refresh of the same label")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.add_argument("--quiet", action="store_true", help="print nothing but errors")
     r.set_defaults(func=cmd_refresh)
 
     mo = sub.add_parser("months", help="downloads of calendar months from a folder of snapshots",

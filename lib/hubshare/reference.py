@@ -50,9 +50,19 @@ def atom_models() -> pd.DataFrame:
     n = int((table["modelId"] != table["org"] + "/" + table["model"]).sum())
     if n:
         problems.append(f"modelId is not org/model in {n} rows")
-    n = int(table["modelId"].duplicated().sum())
+    return _checked(table, where, problems, unique="modelId")
+
+
+def _checked(table: pd.DataFrame, where: str, problems: list[str], unique: str, region: str | None = None) -> pd.DataFrame:
+    """``table`` once ``unique`` is checked for repeats and ``region`` (a column) for its values;
+    ``ReferenceDataError`` naming every problem otherwise."""
+    if region is not None:
+        n = int((~table[region].isin(ATOM_REGIONS)).sum())
+        if n:
+            problems.append(f"column '{region}' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
+    n = int(table[unique].duplicated().sum())
     if n:
-        problems.append(f"modelId repeats in {n} rows")
+        problems.append(f"column '{unique}' repeats in {n} rows")
     if problems:
         raise ReferenceDataError(f"{where}: " + "; ".join(problems))
     return table
@@ -71,11 +81,7 @@ def atom_regions() -> dict[str, str]:
     ('china', 'unknown')
     """
     table, where, problems = read_table(paths.ATOM_REGIONS_CSV, ("hf_org", "region", "notes"), ("hf_org", "region"))
-    n = int((~table["region"].isin(ATOM_REGIONS)).sum())
-    if n:
-        problems.append(f"column 'region' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
-    if problems:
-        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    table = _checked(table, where, problems, unique="hf_org", region="region")
     return dict(zip(table["hf_org"], table["region"]))
 
 
@@ -105,12 +111,5 @@ def regions() -> dict[str, str]:
     ('china', 'other', 'unknown')
     """
     table, where, problems = read_table(paths.REGIONS_CSV, REGION_COLUMNS, ("org", "region", "source"))
-    n = int((~table["region"].isin(ATOM_REGIONS)).sum())
-    if n:
-        problems.append(f"column 'region' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
-    n = int(table["org"].duplicated().sum())
-    if n:
-        problems.append(f"column 'org' repeats in {n} rows")
-    if problems:
-        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    table = _checked(table, where, problems, unique="org", region="region")
     return dict(zip(table["org"], table["region"]))

@@ -26,6 +26,7 @@ import argparse
 import base64
 import hashlib
 import json
+import math
 import socket
 import threading
 import time
@@ -71,6 +72,7 @@ class FakeHub:
         self.datasets: dict[str, list[dict[str, Any]]] = {}  # repo id → commits, newest first
         self.file_faults: list[str] = []
         self.commits_page = 50
+        self._limit: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -83,6 +85,38 @@ class FakeHub:
             raise ValueError(f"unknown fault {kind!r}")
         self.faults[request_number] = Fault(kind, times, seconds)
         return self
+
+    def limit(self, requests: int, seconds: float, *, retry_after: bool = True, headers: str = "always") -> "FakeHub":
+        """A fixed-window rate limit on /api/models: ``requests`` per ``seconds``, the window
+        starting at the first request. Over it: 429 with ``RateLimit`` and ``RateLimit-Policy``
+        (and ``Retry-After`` unless ``retry_after`` is false). ``headers="always"`` sends the two
+        headers on every answer, ``"429"`` only on refusals."""
+        self._limit = {"n": requests, "w": seconds, "retry_after": retry_after, "headers": headers, "start": None, "count": 0}
+        return self
+
+    def unlimit(self) -> "FakeHub":
+        self._limit = None
+        return self
+
+    def _rate(self) -> tuple[bool, dict[str, str]]:
+        """Count a request against the window: ``(refused, headers to send)``."""
+        lim = self._limit
+        if lim is None:
+            return False, {}
+        now = time.monotonic()
+        with self._lock:
+            if lim["start"] is None or now >= lim["start"] + lim["w"]:
+                lim["start"], lim["count"] = now, 0
+            lim["count"] += 1
+            left = max(0, lim["n"] - lim["count"])
+            reset = max(1, math.ceil(lim["start"] + lim["w"] - now))
+            refused = lim["count"] > lim["n"]
+        headers = {"RateLimit": f'"api";r={left};t={reset}', "RateLimit-Policy": f'"fixed window";"api";q={lim["n"]};w={math.ceil(lim["w"])}'}
+        if refused and lim["retry_after"]:
+            headers["Retry-After"] = str(reset)
+        if not refused and lim["headers"] != "always":
+            headers = {}
+        return refused, headers
 
     def add_commit(self, repo_id: str, date: str, files: dict[str, bytes], commit_id: str | None = None) -> str:
         """Add a commit to a dataset repository (files of the previous commit carry over)."""
@@ -196,6 +230,10 @@ class FakeHub:
             return self._file(h, req, parts.path)
         if parts.path != "/api/models":
             return self._send(h, req, 404, {"error": "not found"})
+        refused, rate_headers = self._rate()
+        if refused:
+            req.fault = "rate-limited"
+            return self._send(h, req, 429, {"error": "You have exceeded the rate limit"}, rate_headers)
         fault = self._fault_for(number)
         if fault:
             req.fault = fault.kind
@@ -221,7 +259,7 @@ class FakeHub:
         page = rows[offset: offset + limit]
         body = [self._project(r, query.get("expand", []), query.get("full", ["false"])[0].lower() in ("1", "true"))
                 for r in page]
-        headers = {}
+        headers = dict(rate_headers)
         if offset + limit < len(rows):
             nxt = [(k, v) for k, v in query_list if k != "cursor"] + [("cursor", self._encode_cursor(offset + limit, query))]
             headers["Link"] = f'<{self.url}/api/models?{urlencode(nxt)}>; rel="next"'

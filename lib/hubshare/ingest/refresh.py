@@ -140,10 +140,13 @@ def rows_from_items(items: list[dict[str, Any]]) -> pa.Table:
 
 
 class Fetcher:
-    """GET one page with retries; counts pages fetched and retries made."""
+    """GET one page: retries real failures (``max_retries`` per page) and waits out the Hub's rate
+    limit (within ``max_wait`` seconds in all), reading its headers with huggingface_hub's
+    ``parse_ratelimit_headers``. Counts requests sent, retries, rate-limit waits and seconds waited."""
 
     def __init__(self, max_retries: int = 5, timeout: float = 60.0, backoff_base: float = 1.0, backoff_cap: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None):
+                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None, max_wait: float = 7200.0,
+                 on_state: Callable[[str], None] | None = None):
         from huggingface_hub.utils import build_hf_headers, get_session
 
         from .. import __version__
@@ -156,22 +159,51 @@ class Fetcher:
         self.backoff_cap = backoff_cap
         self.sleep = sleep
         self.random = random.Random(seed)
+        self.max_wait = max_wait
+        self.on_state = on_state or (lambda text: None)
         self.retries = 0
+        self.requests = 0
+        self.rate_waits = 0
+        self.waited = 0.0
+        self.pause_until = 0.0
+        self.limit: tuple[int, int] | None = None  # (requests, seconds) of the window, once the Hub says
 
-    def _wait(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.backoff_cap)
+    def _backoff(self, attempt: int) -> float:
         # Full jitter: spreads the retries of many clients over the whole backoff window.
         return self.random.uniform(0.5, 1.0) * min(self.backoff_cap, self.backoff_base * 2**attempt)
+
+    def _jitter(self) -> float:
+        return self.random.uniform(0.05, 0.5)
+
+    def _rate_wait(self, where: str, seconds: float, why: str) -> None:
+        """Wait for the rate limit, within the ``max_wait`` budget of the whole refresh."""
+        if self.waited + seconds > self.max_wait:
+            raise RefreshError(
+                f"{where}: rate-limited: waited {self.waited:.0f} s so far, and the Hub asks for {seconds:.0f} s more, "
+                f"past --max-wait {self.max_wait:.0f} s; completed pages are kept: rerun with --resume (a token in HF_TOKEN has a higher limit)",
+                resumable=True)
+        self.on_state(f"waiting {seconds:.0f} s for the {why}")
+        log.info("%s: waiting %.1f s for the %s", where, seconds, why)
+        self.sleep(seconds)
+        self.waited += seconds
+        self.rate_waits += 1
+        self.on_state("")
 
     def get(self, url: str, params: list[tuple[str, Any]] | None, where: str) -> tuple[list[dict[str, Any]], str | None]:
         import httpx2
         from huggingface_hub.errors import OfflineModeIsEnabled
+        from huggingface_hub.utils import parse_ratelimit_headers
 
         cause = ""
-        for attempt in range(self.max_retries + 1):
-            retry_after = None
+        attempt = 0
+        limited = 0  # 429s in a row without rate-limit headers or Retry-After
+        while True:
+            pause = self.pause_until - time.monotonic()
+            if pause > 0:  # the last answer said the window is used up: wait instead of provoking a 429
+                self._rate_wait(where, pause, "rate-limit window (no requests left in it)")
+            self.pause_until = 0.0
             try:
+                self.requests += 1
                 r = self.session.get(url, params=params, headers=self.headers, timeout=self.timeout)
             except OfflineModeIsEnabled:
                 raise RefreshError("HF_HUB_OFFLINE is set: a refresh needs the network (unset HF_HUB_OFFLINE)") from None
@@ -180,10 +212,23 @@ class Fetcher:
             except httpx2.TransportError as exc:
                 cause = f"connection failed ({type(exc).__name__}: {exc})"
             else:
+                info = parse_ratelimit_headers(r.headers)
+                if info is not None and info.limit and info.window_seconds:
+                    self.limit = (info.limit, info.window_seconds)
                 if r.status_code == 429:
-                    cause = "HTTP 429 Too Many Requests"
+                    # Waiting for the window is not a failure: it does not use up max_retries.
                     retry_after = _retry_after(r.headers.get("Retry-After"))
-                elif r.status_code >= 500:
+                    if info is not None:
+                        self._rate_wait(where, info.reset_in_seconds + self._jitter(), "rate-limit window")
+                    elif retry_after is not None:
+                        self._rate_wait(where, retry_after, "Retry-After of a 429")
+                    else:
+                        self._rate_wait(where, self._backoff(limited), "backoff after a 429")
+                        limited += 1
+                    continue
+                if info is not None and info.remaining == 0:
+                    self.pause_until = time.monotonic() + info.reset_in_seconds + self._jitter()
+                if r.status_code >= 500:
                     cause = f"HTTP {r.status_code} {r.reason_phrase}"
                 elif r.status_code >= 400:
                     raise RefreshError(f"{where}: HTTP {r.status_code} {r.reason_phrase} from {_clean(str(r.url))}: {r.text[:200].strip()}")
@@ -199,9 +244,10 @@ class Fetcher:
                         return data, (urljoin(str(r.url), nxt) if nxt else None)
             if attempt == self.max_retries:
                 break
+            wait = self._backoff(attempt)
+            attempt += 1
             self.retries += 1
-            wait = self._wait(attempt, retry_after)
-            log.info("%s: %s; retry %d of %d in %.1f s", where, cause, attempt + 1, self.max_retries, wait)
+            log.info("%s: %s; retry %d of %d in %.1f s", where, cause, attempt, self.max_retries, wait)
             self.sleep(wait)
         raise RefreshError(f"{where}: gave up after {self.max_retries + 1} attempts: {cause}", resumable=True)
 
@@ -245,9 +291,14 @@ def refresh(
     backoff_base: float = 1.0,
     overwrite: bool = False,
     resume: bool = False,
-    progress: bool = False,
+    progress: str | bool = False,
+    max_wait: float = 7200.0,
 ) -> Path:
     """List ``sources`` on the Hub and write the snapshot ``out/label``; returns its path.
+
+    ``progress``: ``"bar"`` (a progress bar, for a terminal), ``"lines"`` (a plain line every few
+    pages and at every wait, for logs), or nothing. ``max_wait``: the seconds the whole refresh may
+    spend waiting for the Hub's rate limit.
 
     >>> refresh(plan(authors=["Qwen"]), "data/snapshots", "2026-12-01")   # doctest: +SKIP
     """
@@ -280,15 +331,22 @@ def refresh(
     else:
         (work / "pages").mkdir(parents=True)
         state = {"query": query, "started_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"), "source_index": 0,
-                 "next_url": None, "pages": 0, "source_pages": 0, "source_rows": 0, "retries": 0}
+                 "next_url": None, "pages": 0, "source_pages": 0, "source_rows": 0, "retries": 0, "requests": 0,
+                 "rate_waits": 0, "waited_s": 0.0}
         _write_json(work / STATE_FILE, state)
 
-    fetcher = Fetcher(max_retries=max_retries, timeout=timeout, backoff_base=backoff_base)
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
+    shown = Progress(progress, label)
+    fetcher = Fetcher(max_retries=max_retries, timeout=timeout, backoff_base=backoff_base, max_wait=max_wait, on_state=shown.state)
+    # A resumed refresh has its waits so far counted against the budget.
+    fetcher.waited = float(state.get("waited_s", 0.0))
 
-        bar = tqdm(desc=f"refresh {label}", unit=" models", initial=0, dynamic_ncols=True, file=sys.stderr)
+    def collect() -> None:
+        state["retries"] = state.get("retries", 0) + fetcher.retries
+        state["requests"] = state.get("requests", 0) + fetcher.requests
+        state["rate_waits"] = state.get("rate_waits", 0) + fetcher.rate_waits
+        state["waited_s"] = round(fetcher.waited, 3)
+        fetcher.retries = fetcher.requests = fetcher.rate_waits = 0
+
     try:
         while state["source_index"] < len(sources):
             src = sources[state["source_index"]]
@@ -309,22 +367,17 @@ def refresh(
             state["pages"] += 1
             state["source_pages"] += 1
             state["source_rows"] += rows.num_rows
-            state["retries"] += fetcher.retries
-            fetcher.retries = 0
+            collect()
             done = nxt is None or (src.kind == "top" and state["source_rows"] >= int(src.value))
             if done:
                 state.update(source_index=state["source_index"] + 1, next_url=None, source_pages=0, source_rows=0)
             else:
                 state["next_url"] = nxt
             _write_json(work / STATE_FILE, state)
-            if bar is not None:
-                bar.update(rows.num_rows)
-                bar.set_postfix(pages=state["pages"], retries=state["retries"])
+            shown.page(state["pages"], rows.num_rows, state["retries"])
     finally:
-        state["retries"] += fetcher.retries
-        fetcher.retries = 0
-        if bar is not None:
-            bar.close()
+        collect()
+        shown.close()
         if state["source_index"] < len(sources) and work.exists():
             _write_json(work / STATE_FILE, state)
 
@@ -337,7 +390,8 @@ def refresh(
         source={"endpoint": _clean(endpoint), "query": "GET /api/models " + "; ".join(s.name for s in sources),
                 "sources": [asdict(s) for s in sources], "page_size": page_size, "expand": EXPAND},
         created_at=state["started_at"],
-        extra={"requests": state["pages"], "retries": state["retries"], "pages": state["pages"], "sample": any(s.kind != "all" for s in sources)},
+        extra={"requests": state["requests"], "retries": state["retries"], "pages": state["pages"], "rate_limit_waits": state["rate_waits"],
+               "rate_limit_waited_s": state["waited_s"], "sample": any(s.kind != "all" for s in sources)},
     )
     try:
         snapshot.save(table, target, manifest, overwrite=overwrite)
@@ -345,6 +399,61 @@ def refresh(
         raise RefreshError(f"the Hub's answer does not fit the snapshot format: {exc}") from None
     shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+class Progress:
+    """What a person sees of a refresh: a bar (huggingface_hub's tqdm, so that
+    ``HF_HUB_DISABLE_PROGRESS_BARS`` works) with pages, models and the current state; or plain
+    lines for logs; or nothing."""
+
+    EVERY = 25  # pages between plain lines
+
+    def __init__(self, mode: str | bool, label: str):
+        self.mode = "bar" if mode is True else (mode or None)
+        self.models = 0
+        self.bar = None
+        if self.mode == "bar":
+            from huggingface_hub.utils import tqdm
+
+            self.bar = tqdm(desc=f"refresh {label}", unit=" models", dynamic_ncols=True, file=sys.stderr)
+
+    def page(self, pages: int, models: int, retries: int) -> None:
+        self.models += models
+        if self.bar is not None:
+            self.bar.update(models)
+            self.bar.set_postfix_str(f"{pages:,} pages, {retries} retries")
+        elif self.mode == "lines" and pages % self.EVERY == 0:
+            print(f"refresh: {pages:,} pages, {self.models:,} models", file=sys.stderr, flush=True)
+
+    def state(self, text: str) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text or "")
+        elif self.mode == "lines" and text:
+            print(f"refresh: {text}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def plan_line(sources: list[Source], page_size: int, limit: int = 500, window: int = 300) -> str:
+    """One line before a refresh: the pages it will take and the least time the Hub's anonymous
+    rate limit allows for them."""
+    known = sum(-(-int(s.value) // page_size) for s in sources if s.kind == "top")
+    authors = [s for s in sources if s.kind == "author"]
+    everything = any(s.kind == "all" for s in sources)
+    parts = []
+    if everything:
+        # The Hub had over 2 million public models in March 2026 (data/published/figures.csv).
+        pages = -(-2_000_000 // page_size)
+        parts.append(f"over {pages:,} pages (over 2 million public models)")
+        least = ((pages - 1) // limit) * window / 60  # every full window but the first ends in a wait
+        parts.append(f"at {limit} requests per {window // 60} min at least {least:.0f} min")
+        parts.append("set HF_TOKEN for a higher limit")
+    else:
+        parts.append(f"{known:,} pages for the top list" if known else "")
+        parts.append(f"one page per {page_size:,} models of each of {len(authors)} organisations" if authors else "")
+    return "refresh: " + "; ".join(p for p in parts if p)
 
 
 def _unique_ids(table: pa.Table) -> pa.Table:
