@@ -163,7 +163,8 @@ def _duckdb_classify(con, path: Path) -> None:
         CREATE TEMP TABLE afam AS
         SELECT m.i, CASE WHEN np.n = 0 THEN mf.root_fam WHEN np.n = 1 THEN sa.root_fam END AS fam
         FROM m JOIN np USING (i) JOIN mf ON mf.key = m.i
-        LEFT JOIN (SELECT par.i, upf.root_fam FROM par JOIN upf ON upf.key = par.parent WHERE par.pidx IS NULL) sa ON sa.i = m.i""")
+        LEFT JOIN (SELECT par.i, upf.root_fam FROM par JOIN np USING (i) JOIN upf ON upf.key = par.parent
+                   WHERE par.pidx IS NULL AND np.n = 1) sa ON sa.i = m.i""")  # a merge of absent parents is no single-parent anchor
     con.execute("""
         UPDATE afam SET fam = mf.root_fam
         FROM anchor a, mf WHERE a.looping AND afam.i = a.a AND mf.key = a.a""")

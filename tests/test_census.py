@@ -303,3 +303,13 @@ def test_a_stale_census_day_is_passed_over_for_a_fresh_one(fakehub, tmp_path):
                        capture_output=True, text=True, env=refresh_env(fakehub, HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_DISABLE_PROGRESS_BARS="1"), timeout=120)
     assert r.returncode == 0 and "every census commit within 36 h is stale" in r.stderr
     assert snapshot.load(tmp_path / "s2" / "hub-stats-2026-02-01").manifest["source"]["revision"] == stale
+
+
+def test_the_commit_listing_waits_for_the_rate_limit_window(hubstats, tmp_path):
+    hub, days = hubstats
+    hub.limit(1, 1, scope="api")  # the listing has two pages: the second is refused until the window resets
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01")
+    assert r.returncode == 0, r.stderr
+    listing = [q for q in hub.requests if "/commits/" in q.path]
+    assert any(q.status == 429 for q in listing) and listing[-1].status == 200
+    assert snapshot.load(tmp_path / "snaps" / "hub-stats-2026-03-01").manifest["source"]["revision"] == days["2026-03-01"][0]

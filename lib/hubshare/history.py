@@ -415,6 +415,7 @@ def months(history: History, first: str | None = None, last: str | None = None, 
             "created": table["created"], "appeared": table["appeared"], "appeared_downloads": table["appeared_downloads"],
             "renamed": table["renamed"],
         }))
+        del iv, table  # the month's start snapshot is no longer needed: let it go before the next loads
     columns = ["month", "name", "downloads", "share", "start", "end", "models_new", "models_missing", "counters_fell", "cumulative_end",
                "created", "appeared", "appeared_downloads", "renamed"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

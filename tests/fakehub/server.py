@@ -86,12 +86,13 @@ class FakeHub:
         self.faults[request_number] = Fault(kind, times, seconds)
         return self
 
-    def limit(self, requests: int, seconds: float, *, retry_after: bool = True, headers: str = "always") -> "FakeHub":
+    def limit(self, requests: int, seconds: float, *, retry_after: bool = True, headers: str = "always", scope: str = "models") -> "FakeHub":
         """A fixed-window rate limit on /api/models: ``requests`` per ``seconds``, the window
         starting at the first request. Over it: 429 with ``RateLimit`` and ``RateLimit-Policy``
         (and ``Retry-After`` unless ``retry_after`` is false). ``headers="always"`` sends the two
-        headers on every answer, ``"429"`` only on refusals."""
-        self._limit = {"n": requests, "w": seconds, "retry_after": retry_after, "headers": headers, "start": None, "count": 0}
+        headers on every answer, ``"429"`` only on refusals. ``scope="api"`` limits the dataset commit
+        listing too."""
+        self._limit = {"n": requests, "w": seconds, "retry_after": retry_after, "headers": headers, "start": None, "count": 0, "scope": scope}
         return self
 
     def unlimit(self) -> "FakeHub":
@@ -225,6 +226,11 @@ class FakeHub:
             req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()}, method=h.command)
             self.requests.append(req)
         if parts.path.startswith("/api/datasets/") and "/commits/" in parts.path:
+            if self._limit is not None and self._limit["scope"] == "api":
+                refused, rate_headers = self._rate()
+                if refused:
+                    req.fault = "rate-limited"
+                    return self._send(h, req, 429, {"error": "You have exceeded the rate limit"}, rate_headers)
             return self._commits(h, req, parts.path, dict(query_list))
         if parts.path.startswith("/datasets/") and "/resolve/" in parts.path:
             return self._file(h, req, parts.path)

@@ -281,6 +281,10 @@ def _hub_call(what: str, func, *args, **kwargs):
     except hf_errors.LocalEntryNotFoundError as exc:
         raise CensusError(f"{what}: the Hub cannot be reached and the file is not cached ({_first_line(exc)})") from None
     except hf_errors.HfHubHTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            # huggingface_hub has waited for the rate-limit window several times already.
+            raise CensusError(f"{what}: still rate-limited by the Hub after waiting for its window; run the command again "
+                              "later, or set HF_TOKEN for a higher limit") from None
         raise CensusError(f"{what}: {_first_line(exc)}") from None
     except (httpx2.HTTPError, OSError) as exc:
         raise CensusError(f"{what}: {type(exc).__name__}: {_first_line(exc)}") from None
