@@ -444,9 +444,11 @@ def plan_line(sources: list[Source], page_size: int, limit: int = 500, window: i
     everything = any(s.kind == "all" for s in sources)
     parts = []
     if everything:
-        # The Hub had over 2 million public models in March 2026 (data/published/figures.csv).
-        pages = -(-2_000_000 // page_size)
-        parts.append(f"over {pages:,} pages (over 2 million public models)")
+        from .. import published
+
+        models = published.load().loc["hf-spring-2026-models", "number"] * 1e6  # a lower bound, as of 2026-03-17
+        pages = -(-int(models) // page_size)
+        parts.append(f"over {pages:,} pages (over {models / 1e6:g} million public models)")
         least = ((pages - 1) // limit) * window / 60  # every full window but the first ends in a wait
         parts.append(f"at {limit} requests per {window // 60} min at least {least:.0f} min")
         parts.append("set HF_TOKEN for a higher limit")
