@@ -41,6 +41,7 @@ def test_the_series_is_complete_and_named_nn_slug():
     assert [p.stem for p in NOTEBOOKS] == SERIES
     stray = [p for p in paths.ROOT.rglob("*.ipynb")
              if not any(part.startswith(".") for part in p.relative_to(paths.ROOT).parts)
+             and paths.REPORTS not in p.parents  # executed copies of a report on other data
              and (p.parent != paths.NOTEBOOKS or not report.NOTEBOOK_NAME.match(p.name))]
     assert stray == [], f"notebooks outside the NN-slug series: {stray}"
 
@@ -196,3 +197,12 @@ def test_history_notebooks_read_hubshare_snapshots(tmp_path):
     text = outputs_text(load(copy))
     assert "SYNTHETIC history: 4 snapshots with all-time counts, 2026-01-01 to 2026-04-01" in text
     assert f"synthetic snapshots in {folder}" in text
+
+
+def test_printed_text_is_one_output_however_the_kernel_split_it():
+    import nbformat
+
+    split = [nbformat.v4.new_output("stream", name="stdout", text="a\n"), nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+             nbformat.v4.new_output("stream", name="stderr", text="c\n"), nbformat.v4.new_output("stream", name="stderr", text="d\n")]
+    merged = report.coalesce_streams(split)
+    assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\nb\n"), ("stderr", "c\nd\n")]

@@ -55,7 +55,22 @@ def execute(path: Path, timeout: int = 600) -> None:
         raise RuntimeError(f"{path.name}: cell {index} failed: {ename}: {evalue}") from None
     for cell in nb.cells:  # run-specific metadata would change on every run
         cell.get("metadata", {}).pop("execution", None)
+        if cell.get("outputs"):
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Adjacent stream outputs of the same stream as one: how a kernel splits printed text into
+    messages depends on timing, and the committed notebooks must not."""
+    merged: list = []
+    for o in outputs:
+        last = merged[-1] if merged else None
+        if last is not None and o.get("output_type") == "stream" and last.get("output_type") == "stream" and o.get("name") == last.get("name"):
+            last["text"] = "".join(last["text"]) + "".join(o["text"])
+        else:
+            merged.append(o)
+    return merged
 
 
 def run_all(series: list[Path], workers: int | None = None) -> list[tuple[Path, float]]:
