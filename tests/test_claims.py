@@ -72,3 +72,14 @@ def test_measured_on_the_sample(sample):
     assert c4.holds is True and "28.1M" in c4.text and "17.1M" in c4.text
     row = claims.table(claims.evaluate(sample))
     assert list(row["claim"]) == ["C1", "C2", "C3", "C4"]
+
+
+def test_share_checks_chart_marks_unfaithful_and_upper_bounds():
+    from hubshare import figures
+
+    c2 = by_id(claims.evaluate())["C2"]
+    fig, ax = figures.new()
+    figures.share_checks(ax, c2)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["published, not a faithful reading of the claim", "published: not over 50%", "published upper bound: not over 50%"]
+    assert len(ax.patches) == len(c2.checks)

@@ -117,6 +117,44 @@ def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *,
     cb.set_label(cbar_label)
 
 
+MEASURED_COLOUR = "#56B4E9"
+
+
+def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
+    """A share claim's published checks as bars (grey where the universe is not a faithful reading,
+    hatched where the figure is an upper bound), then the shares measured on a snapshot
+    (``metrics.share_grid`` rows), against the 50% line."""
+    from matplotlib.patches import Patch
+
+    from . import metrics
+
+    bars = []  # (label, value, colour, hatch)
+    for c in result.checks:
+        upper = "upper bound" in c.note
+        col = UNKNOWN_COLOUR if not c.faithful else HOLDS_COLOUR if c.holds else FAILS_COLOUR
+        bars.append((("≤ " if upper else "") + c.universe, c.value, col, "///" if upper else ""))
+    for _, row in (measured.iterrows() if measured is not None else []):
+        bars.append((f"{snapshot_label}: {metrics.PRESETS[row['definition']].label}", 100 * row["share"], MEASURED_COLOUR, ""))
+    y = np.arange(len(bars))
+    ax.barh(y, [b[1] for b in bars], color=[b[2] for b in bars], hatch=[b[3] for b in bars], edgecolor="#555555", linewidth=0.4)
+    ax.set_yticks(y, [textwrap.fill(b[0], 58) for b in bars], fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(50, color="#333333", linestyle="--", linewidth=1)
+    ax.text(50.5, -0.6, "50%", fontsize=9)
+    for yi, b in zip(y, bars):
+        ax.text(b[1] + 0.8, yi, f"{b[1]:.1f}%", va="center", fontsize=8.5)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("Qwen's share of downloads (%)")
+    ax.grid(axis="y", visible=False)
+    kinds = {(b[2], b[3]) for b in bars}
+    legend = [((UNKNOWN_COLOUR, ""), Patch(color=UNKNOWN_COLOUR, label="published, not a faithful reading of the claim")),
+              ((HOLDS_COLOUR, ""), Patch(color=HOLDS_COLOUR, label="published: over 50%")),
+              ((FAILS_COLOUR, ""), Patch(color=FAILS_COLOUR, label="published: not over 50%")),
+              ((FAILS_COLOUR, "///"), Patch(facecolor=FAILS_COLOUR, hatch="///", edgecolor="#555555", label="published upper bound: not over 50%")),
+              ((MEASURED_COLOUR, ""), Patch(color=MEASURED_COLOUR, label="measured on the snapshot"))]
+    ax.legend(handles=[h for k, h in legend if k in kinds], loc="upper center", bbox_to_anchor=(0.35, -0.1), ncols=2)
+
+
 def verdict_board(ax, results) -> None:
     """One row per check of every claim: where the claim holds (blue circle) or fails (orange cross)."""
     rows = [(r.claim.id, c) for r in results for c in r.checks]
