@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import paths, reference
+from . import arrays, paths, reference
 from .errors import ReferenceDataError
 
 REGIONS = ("us", "china", "eu", "other")
@@ -207,8 +207,8 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
 def _id_rules(ids: pa.ChunkedArray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Organisation family, its rule row, and name family of every id.
 
-    The work is per row, so chunks are processed in parallel threads (Arrow's kernels release
-    the GIL): on a snapshot read from parquet, one chunk per row group.
+    The work is per row, so chunks are processed in parallel threads: on a snapshot read from
+    parquet, one chunk per row group.
     """
 
     def one(chunk):
@@ -216,16 +216,23 @@ def _id_rules(ids: pa.ChunkedArray, rules: Rules) -> tuple[np.ndarray, np.ndarra
         fam, rule = org_codes(ns, name, rules)
         return fam, rule, name_codes(name, rules)
 
-    chunks = [c for c in ids.chunks if len(c)] if isinstance(ids, pa.ChunkedArray) else [ids]
-    if len(chunks) <= 1:
-        parts = [one(c) for c in chunks]
-    else:
-        with ThreadPoolExecutor(max_workers=min(len(chunks), os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(one, chunks))
+    parts = arrays.each_chunk(one, ids)
     if not parts:
         empty = np.zeros(0, dtype=np.int16)
         return empty, empty.copy(), empty.copy()
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+
+
+def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: "Classification", pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_id_rules``, copied from an earlier classification for the ids it holds (``pos``: each
+    id's row there, -1 for none) and computed for the rest: they depend on the id alone."""
+    safe = np.maximum(pos, 0)
+    out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
+    new = np.flatnonzero(pos < 0)
+    if len(new):
+        for o, fresh in zip(out, _id_rules(ids.take(pa.array(new)), rules)):
+            o[new] = fresh
+    return out
 
 
 def _parallel_index_in(ids: pa.ChunkedArray, values: pa.Array) -> list[tuple[int, pa.Array]]:
@@ -372,6 +379,8 @@ class Classification:
     uniq: pa.Array
     family: np.ndarray
     uploader: np.ndarray
+    up_rule: np.ndarray
+    own_name: np.ndarray
     lineage: np.ndarray
     party: np.ndarray
     basis: np.ndarray
@@ -432,14 +441,21 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     return compute(table, rules).frame()
 
 
-def compute(table: pa.Table, rules: Rules | None = None) -> Classification:
-    """The classification of every model of a snapshot table, as code arrays."""
+def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classification, np.ndarray] | None = None) -> Classification:
+    """The classification of every model of a snapshot table, as code arrays.
+
+    ``earlier`` (an earlier classification under the same rules, and each row's position in it
+    or -1) saves the rules on ids for the ids it holds; the result is the same without it.
+    """
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
     idx_all = np.arange(n, dtype=np.int32)
 
-    uploader, up_rule, own_name = _id_rules(ids, rules)
+    if earlier is not None and earlier[0].rules is rules and len(earlier[1]) == n:
+        uploader, up_rule, own_name = _id_rules_from(ids, rules, *earlier)
+    else:
+        uploader, up_rule, own_name = _id_rules(ids, rules)
     own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
 
     # Distinct parent ids, and where each sits in the snapshot (-1: absent). Probing the ids
@@ -550,7 +566,7 @@ def compute(table: pa.Table, rules: Rules | None = None) -> Classification:
     for i, mask in enumerate((self_ref, in_cycle | a_cycle, ends_outside, mixed_any)):
         flags |= mask.astype(np.int64) << i
     return Classification(
-        rules=rules, ids=ids, uniq=uniq, family=family, uploader=uploader, lineage=lineage_filled,
+        rules=rules, ids=ids, uniq=uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
         party=party, basis=basis, owner_rule=owner, root_index=root_index, parent_index=prim_index,
         depth=depth, flags=flags,
     )
@@ -564,21 +580,21 @@ def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:
     >>> c.set_index("id").loc["unsloth/Qwen3-8B-GGUF", "family"]              # doctest: +SKIP
     'Qwen'
     """
-    key = ("classified", id(rules) if rules else None)
-    cache = snapshot._cache
-    if key not in cache:
-        cache[key] = codes(snapshot, rules).frame()
-    return cache[key]
+    return snapshot.cached(("classified", id(rules) if rules else None), lambda: codes(snapshot, rules).frame())
 
 
-def codes(snapshot, rules: Rules | None = None) -> Classification:
+def codes(snapshot, rules: Rules | None = None, earlier: tuple | None = None) -> Classification:
     """The classification of a loaded ``Snapshot`` as code arrays, computed once and cached;
-    what metrics use. ``classify`` builds the readable table from it."""
+    what metrics use. ``classify`` builds the readable table from it.
+
+    ``earlier`` = ``(earlier_snapshot, pos)``, ``pos`` giving each row's position in the earlier
+    snapshot (-1: none), lets a classification already cached there save work (``compute``).
+    """
     key = ("codes", id(rules) if rules else None)
-    cache = snapshot._cache
-    if key not in cache:
-        cache[key] = compute(snapshot.table, rules)
-    return cache[key]
+    hint = None
+    if earlier is not None and earlier[0].is_cached(key):
+        hint = (earlier[0].cached(key, lambda: None), earlier[1])
+    return snapshot.cached(key, lambda: compute(snapshot.table, rules or load_rules(), hint))
 
 
 def lineage_chain(snapshot, model_id: str, max_steps: int = 50) -> list[str]:

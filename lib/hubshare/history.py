@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import numpy as np
 import pandas as pd
 
-from . import metrics, paths, snapshot
+from . import families, metrics, paths, snapshot
 from .errors import DefinitionError, HistoryError
 from .snapshot import Snapshot
 
@@ -365,7 +365,7 @@ def unchanged_share(a: Snapshot, b: Snapshot) -> float:
     """Of the repos active in ``a`` (``ACTIVE_30D``) and present in both with all-time counts, the
     share whose all-time counter did not change; 0 when none is active."""
     iv = metrics.interval(a, b, corrections=False)
-    fa = metrics._frame(a)
+    fa = metrics._counts(a)
     in_a = iv.pos >= 0
     active = np.zeros(len(b), dtype=bool)
     active[in_a] = fa["downloads_30d"][iv.pos[in_a]] >= ACTIVE_30D
@@ -401,6 +401,8 @@ def months(history: History, first: str | None = None, last: str | None = None, 
     frames, renames, ambiguous = [], [], []
     for m, a, b in _pairs(planned):
         iv = metrics.interval(a, b)
+        # b is classified with what a's classification already knows of the ids both hold.
+        families.codes(b, earlier=(a, np.where(iv.renamed, -1, iv.pos)))
         if iv.renames is not None and len(iv.renames):
             renames.append(iv.renames.drop(columns=["old_row", "new_row"]).assign(month=m.month))
         if iv.ambiguous is not None and len(iv.ambiguous):

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import families, reference
+from . import arrays, families, reference
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
@@ -160,37 +160,48 @@ class ShareTable:
 # --------------------------------------------------------------------------- per-snapshot frame
 
 
+def _counts(snap: Snapshot) -> dict[str, Any]:
+    """Counts, their validity and the language-model mask as arrays, computed once per snapshot."""
+
+    def make() -> dict[str, Any]:
+        n = len(snap)
+        names = set(snap.table.column_names)
+        out: dict[str, Any] = {}
+        if "pipeline_tag" in names:
+            tag = snap.table.column("pipeline_tag")
+            out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+        else:
+            out["llm"] = np.zeros(n, dtype=bool)
+        out["llm_models"] = int(out["llm"].sum())
+        for m in METRICS:
+            if m not in names:  # a snapshot loaded with fewer columns lacks it
+                out[f"valid_{m}"], out[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+                continue
+            col = snap.table.column(m)
+            out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
+            out[m] = np.asarray(col.fill_null(0), dtype=np.int64)
+        return out
+
+    return snap.cached("metric_counts", make)
+
+
 def _frame(snap: Snapshot) -> dict[str, Any]:
-    """Arrays every Definition needs, computed once per snapshot and cached on it."""
-    cache = snap._cache
-    if "metric_frame" in cache:
-        return cache["metric_frame"]
-    rules = families.load_rules()
-    cls = families.codes(snap, None)
-    fams = [*rules.families, OTHER]
-    out: dict[str, Any] = {"families": fams}
-    for att, codes in (("uploader", cls.uploader), ("lineage", cls.lineage)):
-        # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
-        codes = codes.astype(np.int64)
-        codes[codes < 0] = len(fams) - 1
-        out[f"family_{att}"] = codes
-    n = len(snap)
-    names = set(snap.table.column_names)
-    if "pipeline_tag" in names:
-        tag = snap.table.column("pipeline_tag")
-        out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
-    else:
-        out["llm"] = np.zeros(n, dtype=bool)
-    out["llm_models"] = int(out["llm"].sum())
-    for m in METRICS:
-        if m not in names:  # a snapshot loaded with fewer columns lacks it
-            out[f"valid_{m}"], out[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
-            continue
-        col = snap.table.column(m)
-        out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
-        out[m] = np.asarray(col.fill_null(0), dtype=np.int64)
-    cache["metric_frame"] = out
-    return out
+    """``_counts`` and the family code of every model under each attribution, computed once per
+    snapshot."""
+
+    def make() -> dict[str, Any]:
+        rules = families.load_rules()
+        cls = families.codes(snap, None)
+        fams = [*rules.families, OTHER]
+        out: dict[str, Any] = {**_counts(snap), "families": fams}
+        for att, codes in (("uploader", cls.uploader), ("lineage", cls.lineage)):
+            # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
+            codes = codes.astype(np.int64)
+            codes[codes < 0] = len(fams) - 1
+            out[f"family_{att}"] = codes
+        return out
+
+    return snap.cached("metric_frame", make)
 
 
 def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
@@ -434,7 +445,7 @@ def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, met
     renamed repo keeps its creation date. Returns ``(renames, ambiguous)``; renames have
     ``old_row`` and ``new_row``; ambiguous lists each old id with several candidates or a candidate
     claimed twice."""
-    fa, fb = _frame(a), _frame(b)
+    fa, fb = _counts(a), _counts(b)
     gone_rows = np.flatnonzero(missing & fa[f"valid_{metric}"] & (fa[metric] > 0))
     new_rows = np.flatnonzero((pos < 0) & fb[f"valid_{metric}"])
     cols = ["old_id", "new_id", "kind", "before", "after", "old_row", "new_row"]
@@ -478,7 +489,7 @@ def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, met
 
 def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
     """Whether any model of ``snap`` has the count ``metric``."""
-    return bool(_frame(snap)[f"valid_{metric}"].any()) if len(snap) else False
+    return bool(_counts(snap)[f"valid_{metric}"].any()) if len(snap) else False
 
 
 def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True) -> Interval:
@@ -497,11 +508,8 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
         if not has_metric(s, metric):
             raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
                                   "downloads between two snapshots need it in both")
-    fa, fb = _frame(a), _frame(b)
-    pos = np.full(len(b), -1, dtype=np.int64)
-    ids_a = a.table.column("id")
-    for start, where in families._parallel_index_in(b.table.column("id"), ids_a.combine_chunks() if ids_a.num_chunks != 1 else ids_a.chunk(0)):
-        pos[start:start + len(where)] = np.asarray(where.fill_null(-1), dtype=np.int64)
+    fa, fb = _counts(a), _counts(b)
+    pos = arrays.positions(b.table.column("id"), a.table.column("id"))
     missing = np.ones(len(a), dtype=bool)
     missing[pos[pos >= 0]] = False
     renamed = np.zeros(len(b), dtype=bool)
@@ -539,7 +547,7 @@ def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_ti
     >>> iv.loc[iv.status == "both", "interval"].sum()               # doctest: +SKIP
     """
     iv = interval(a, b, metric)
-    fa, fb = _frame(a), _frame(b)
+    fa, fb = _counts(a), _counts(b)
 
     def counts(values: np.ndarray, valid: np.ndarray):
         out = pd.array(values, dtype="Int64")

@@ -17,18 +17,19 @@ import logging
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import paths
+from . import arrays, paths
 from .errors import SnapshotError
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ SCHEMA = pa.schema(
     ]
 )
 COLUMNS = tuple(SCHEMA.names)
+ID_FORM = r"^[^/\s]+/[^/\s]+$"  # namespace/name, no spaces
 COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
 MANIFEST_KEYS = (
     "schema_version",
@@ -75,13 +77,29 @@ class Snapshot:
     """A loaded, verified snapshot.
 
     ``table`` is the Arrow table as stored; ``models`` the same rows as a pandas DataFrame.
-    Classification is computed once per snapshot and cached (``classified``).
+    Work derived from the rows (classification, metric arrays) is computed once per snapshot
+    and kept with it through ``cached``.
     """
 
     path: Path | None
     manifest: dict[str, Any]
     table: pa.Table
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
+        """The value stored under ``key`` for this snapshot, made by ``make()`` the first time.
+
+        >>> s = Snapshot(None, {}, pa.table({"id": ["a/b"]}))
+        >>> s.cached("rows", lambda: s.table.num_rows), s.cached("rows", lambda: 0)
+        (1, 1)
+        """
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def is_cached(self, key: Any) -> bool:
+        """Whether ``cached`` already holds a value for ``key``."""
+        return key in self._cache
 
     @property
     def label(self) -> str:
@@ -159,19 +177,15 @@ def to_table(models: pd.DataFrame | pa.Table) -> pa.Table:
 def _duplicate_rows(ids) -> int:
     """Rows whose id is shared with another row. Saved snapshots are sorted by id, so a strictly
     increasing column (checked in one pass) has none; anything else is counted with a hash table."""
-    chunks = [c for c in (ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]) if len(c)]
-    increasing = ids.null_count == 0
-    for k, c in enumerate(chunks):
-        if not increasing:
-            break
-        if len(c) > 1:
-            increasing = pc.all(pc.greater(c.slice(1), c.slice(0, len(c) - 1))).as_py()
-        if increasing and k:
-            increasing = c[0].as_py() > chunks[k - 1][-1].as_py()
-    if increasing:
+    if arrays.increasing(ids):
         return 0
     counts = pc.value_counts(ids.drop_null())
     return pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py() or 0
+
+
+def _bad_ids(ids) -> int:
+    """Non-null ids not of the form ``namespace/name``."""
+    return sum(arrays.each_chunk(lambda c: pc.sum(pc.invert(pc.match_substring_regex(c.drop_null(), ID_FORM))).as_py() or 0, ids))
 
 
 def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS) -> list[str]:
@@ -208,7 +222,7 @@ def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = C
         dup_rows = _duplicate_rows(ids)
         if dup_rows:
             problems.append(f"{where}: column 'id' repeats: {dup_rows} rows share an id with another row")
-        bad_form = pc.sum(pc.invert(pc.match_substring_regex(ids.drop_null(), r"^[^/\s]+/[^/\s]+$"))).as_py()
+        bad_form = _bad_ids(ids)
         if bad_form:
             problems.append(f"{where}: column 'id' is not of the form 'namespace/name' in {bad_form} rows")
     for col in COUNT_COLUMNS:
@@ -264,21 +278,24 @@ def check(folder: Path | str, columns: tuple[str, ...] | None = None) -> tuple[d
     where = paths.relative(ppath)
     if not ppath.is_file():
         return manifest, None, problems + [f"{where}: file is missing"]
-    if manifest is not None and "sha256" in manifest:
-        actual = sha256_file(ppath)
-        if actual != manifest["sha256"]:
+    wanted = tuple(columns) if columns else COLUMNS
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the checksum is computed while the rows are read
+        digest = pool.submit(sha256_file, ppath) if manifest is not None and "sha256" in manifest else None
+        try:
+            if columns:
+                present = set(pq.read_schema(ppath).names)
+                table = pq.read_table(ppath, columns=[c for c in wanted if c in present])
+            else:
+                table = pq.read_table(ppath)
+            unreadable = None
+        except (pa.ArrowInvalid, OSError) as exc:
+            table, unreadable = None, f"{where}: unreadable parquet ({exc})"
+        if digest is not None and (actual := digest.result()) != manifest["sha256"]:
             problems.append(
                 f"{where}: checksum mismatch (manifest says {str(manifest['sha256'])[:12]}…, file is {actual[:12]}…)"
             )
-    wanted = tuple(columns) if columns else COLUMNS
-    try:
-        if columns:
-            present = set(pq.read_schema(ppath).names)
-            table = pq.read_table(ppath, columns=[c for c in wanted if c in present])
-        else:
-            table = pq.read_table(ppath)
-    except (pa.ArrowInvalid, OSError) as exc:
-        return manifest, None, problems + [f"{where}: unreadable parquet ({exc})"]
+    if table is None:
+        return manifest, None, problems + [unreadable]
     problems += _problems_in_table(table, where, wanted)
     if manifest is not None and isinstance(manifest.get("rows"), int) and manifest["rows"] != table.num_rows:
         problems.append(

@@ -1,0 +1,75 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from hubshare import arrays, families, history, metrics, synthetic
+
+
+def _reference_positions(ids, values):
+    return np.array([values.index(i) if i in values else -1 for i in ids], dtype=np.int64)
+
+
+@pytest.mark.parametrize("block", [1, 3, 8192])
+def test_positions_of_sorted_columns_match_a_plain_lookup(monkeypatch, block):
+    monkeypatch.setattr(arrays, "BLOCK", block)
+    rng = np.random.default_rng(5)
+    pool = sorted({f"org{rng.integers(40)}/m{rng.integers(400)}" for _ in range(900)})
+    values = sorted(rng.choice(pool, 300, replace=False).tolist())
+    ids = sorted(rng.choice(pool, 250, replace=False).tolist())
+    # Several chunks on both sides, as read from parquet row groups.
+    chunked = lambda xs: pa.chunked_array([xs[:50], xs[50:51], xs[51:]], pa.string())  # noqa: E731
+    got = arrays.positions(chunked(ids), chunked(values))
+    assert got.tolist() == _reference_positions(ids, values).tolist()
+    assert (got >= 0).sum() > 10 and (got < 0).sum() > 10
+
+
+def test_positions_of_unsorted_columns_fall_back_to_a_hash_lookup():
+    ids, values = ["b/x", "a/a", "c/c", "z/z"], ["c/c", "a/a", "b/x"]
+    assert arrays.positions(pa.array(ids), pa.array(values)).tolist() == [2, 1, 0, -1]
+    assert arrays.positions(pa.array([], pa.string()), pa.array(values)).tolist() == []
+    assert arrays.positions(pa.array(ids), pa.array([], pa.string())).tolist() == [-1] * 4
+
+
+def test_increasing_across_chunks():
+    assert arrays.increasing(pa.chunked_array([["a/a", "a/b"], ["a/c"]]))
+    assert not arrays.increasing(pa.chunked_array([["a/a", "a/c"], ["a/b"]]))  # the break is between chunks
+    assert not arrays.increasing(pa.array(["a/a", None]))
+
+
+def test_each_chunk_keeps_the_order_of_chunks():
+    col = pa.chunked_array([["a"], [], ["b", "c"], ["d"]])
+    assert arrays.each_chunk(len, col) == [1, 2, 1]
+
+
+def _same(x: families.Classification, y: families.Classification) -> None:
+    for name in ("family", "uploader", "up_rule", "own_name", "lineage", "party", "basis", "owner_rule", "root_index",
+                 "parent_index", "depth", "flags"):
+        assert np.array_equal(getattr(x, name), getattr(y, name)), name
+
+
+def test_classification_from_an_earlier_one_equals_a_fresh_one():
+    a = synthetic.snapshot_of(6000, seed=3, taken_at="2026-01-01T00:00:00Z")
+    b_table = synthetic.evolve(a.table, 31, seed=4, new_share=0.05, removed_share=0.02, taken_at="2026-02-01T00:00:00Z")
+    b = type(a)(path=None, manifest=synthetic.manifest(b_table, "b", 4, "2026-02-01T00:00:00Z"), table=b_table)
+    earlier = families.codes(a)
+    iv = metrics.interval(a, b)
+    pos = np.where(iv.renamed, -1, iv.pos)
+    assert (pos < 0).sum() > 0 and (pos >= 0).sum() > 0
+    _same(families.compute(b.table, earlier=(earlier, pos)), families.compute(b.table))
+    # A wrong position is not trusted blindly: rows given as new are computed afresh.
+    _same(families.compute(b.table, earlier=(earlier, np.full(len(b), -1))), families.compute(b.table))
+
+
+def test_months_classify_each_snapshot_as_from_scratch(monkeypatch):
+    reused = []
+    real = families._id_rules_from
+    monkeypatch.setattr(families, "_id_rules_from", lambda *a: reused.append(1) or real(*a))
+    # Fresh Snapshot objects: nothing classified before months runs.
+    snaps = [type(s)(path=None, manifest=s.manifest, table=s.table) for s in synthetic.history(3000, first="2025-01", last="2025-04", seed=9)]
+    result = history.months(history.History.from_snapshots(snaps, synthetic=True), by="family", attribution="lineage")
+    assert len(result.rows) and not result.missing
+    assert len(reused) >= 2
+    # Every later snapshot was classified with its predecessor's help; each equals a fresh classification.
+    for s in snaps[1:]:
+        assert s.is_cached(("codes", None))
+        _same(families.codes(s), families.compute(s.table))
