@@ -15,6 +15,7 @@ REFERENCE_IDS = {
     "eoi-models", "eoi-downloads", "eoi-china-share", "eoi-us-share", "eoi-intl-share",
     "hf-spring-2026-top200", "hf-spring-2026-china", "hf-spring-2026-models", "modelpulse-qwen3-8b-derivatives",
     "atom-tracked-total-2026-03", "atom-qwen-cum-2025-09", "atom-china-cum-2025-03",
+    "top50k-qwen-30d-2026-08", "top50k-total-30d-2026-08", "top50k-llama-30d-2026-08", "top50k-deepseek-30d-2026-08",
 }
 
 
@@ -24,6 +25,7 @@ def test_every_reference_figure_is_present_and_valid():
     assert figs.loc["atom-qwen-month-2026-02", "number"] == 153.6
     assert figs.loc["atom-qwen-month-2026-02", "kind"] == "primary"
     assert figs.loc["atom-qwen-cum-2026-03", "kind"] == "secondary"
+    assert figs.loc["top50k-qwen-30d-2026-08", "kind"] == "derived"
     assert figs.loc["atom-tracked-total-2026-01", "bound"] == "approx"
     assert figs.loc["alibaba-qwen-cum-1b", "bound"] == "lower"
     assert "more than" in published.cite(figs, "alibaba-qwen-cum-1b")

@@ -2,7 +2,8 @@
 
 One row per figure: ``id``, ``value`` (as published: a number, a month ``YYYY-MM``, or words for
 a comparison), ``unit``, ``as_of``, ``measures``, ``source``, ``url``, ``kind`` (``primary``: the
-authors' own text; ``secondary``: someone else's summary) and ``bound`` (``exact``, ``lower`` for
+authors' own text; ``secondary``: someone else's summary; ``derived``: computed by this project
+from a public data file that is not shipped) and ``bound`` (``exact``, ``lower`` for
 "more than", ``approx`` for "about").
 
 >>> figs = load()
@@ -21,7 +22,7 @@ from . import paths, reference
 from .errors import ReferenceDataError
 
 COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "kind", "bound")
-KINDS = ("primary", "secondary")
+KINDS = ("primary", "secondary", "derived")
 BOUNDS = ("exact", "lower", "approx")
 UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models")
 _AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(\.\.\d{4}(-\d{2}(-\d{2})?)?)?$")
