@@ -83,6 +83,15 @@ def test_classify_examples_json():
     assert (data["unsloth/Qwen3-8B-GGUF"]["family"], data["unsloth/Qwen3-8B-GGUF"]["party"]) == ("Qwen", "derivative")
 
 
+def test_classify_marks_ids_that_are_not_namespace_name():
+    r = run_cli("classify", "not an id", "Qwen/Qwen3-8B", "--json")
+    assert [d["id"] for d in json.loads(r.stdout)] == ["Qwen/Qwen3-8B"]
+    assert r.stderr.strip() == "warning: not of the form namespace/name, left out: 'not an id'"
+    r = run_cli("classify", "not an id", "a/b/c")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == "error: no repo id of the form namespace/name to classify: 'not an id', 'a/b/c'"
+
+
 def test_classify_whole_snapshot_json():
     data = json.loads(run_cli("classify", "--snapshot", SAMPLE, "--json").stdout)
     assert len(data) == 1000

@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import signal
 import sys
 from contextlib import contextmanager
@@ -135,8 +136,16 @@ def _atom_coverage(snap) -> str:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     from . import families
+    from .snapshot import ID_FORM
 
     if args.model_ids:
+        invalid = [m for m in dict.fromkeys(args.model_ids) if not re.fullmatch(ID_FORM, m)]
+        if invalid:
+            listed = ", ".join(repr(m) for m in invalid)
+            if len(invalid) == len(set(args.model_ids)):
+                raise HubshareError(f"no repo id of the form namespace/name to classify: {listed}")
+            _warn(f"not of the form namespace/name, left out: {listed}")
+            args.model_ids = [m for m in args.model_ids if m not in invalid]
         if args.snapshot:
             snap = _load(args.snapshot)
             table = families.classify(snap)
