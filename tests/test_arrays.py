@@ -62,8 +62,10 @@ def test_classification_from_an_earlier_one_equals_a_fresh_one():
 
 def test_months_classify_each_snapshot_as_from_scratch(monkeypatch):
     reused = []
-    real = families._id_rules_from
-    monkeypatch.setattr(families, "_id_rules_from", lambda *a: reused.append(1) or real(*a))
+    from hubshare.families import lineage
+
+    real = lineage._id_rules_from
+    monkeypatch.setattr(lineage, "_id_rules_from", lambda *a: reused.append(1) or real(*a))
     # Fresh Snapshot objects: nothing classified before months runs.
     snaps = [type(s)(path=None, manifest=s.manifest, table=s.table) for s in synthetic.history(3000, first="2025-01", last="2025-04", seed=9)]
     result = history.months(history.History.from_snapshots(snaps, synthetic=True), by="family", attribution="lineage")

@@ -80,7 +80,7 @@ def test_jump_matches_a_plain_walk():
     rng = np.random.default_rng(3)
     n = 2_000
     nxt = np.where(rng.random(n) < 0.3, np.arange(n), rng.integers(0, n, n))
-    end, depth, loop = families._jump(nxt)
+    end, depth, loop = families.lineage._jump(nxt)
     for i in range(n):
         seen, cur = [], i
         while nxt[cur] != cur and cur not in seen:
