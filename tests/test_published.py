@@ -39,7 +39,7 @@ def test_every_reference_figure_is_present_and_valid():
     (",2026-02,Qwen downloads in February", ",Feb 2026,Qwen downloads in February", "as_of"),
 ])
 def test_bad_figures_are_rejected(tmp_path, old, new, expected):
-    text = paths.FIGURES_CSV.read_text()
+    text = paths.PUBLISHED_CSV.read_text()
     assert old in text
     bad = tmp_path / "figures.csv"
     bad.write_text(text.replace(old, new, 1))
@@ -48,7 +48,7 @@ def test_bad_figures_are_rejected(tmp_path, old, new, expected):
 
 
 def test_duplicate_id_rejected(tmp_path):
-    lines = paths.FIGURES_CSV.read_text().splitlines()
+    lines = paths.PUBLISHED_CSV.read_text().splitlines()
     bad = tmp_path / "figures.csv"
     bad.write_text("\n".join(lines + [lines[1]]) + "\n")
     with pytest.raises(ReferenceDataError, match=re.escape("'id' repeats")):

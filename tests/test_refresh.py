@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from hubshare.ingest import refresh as hubmod
 from hubshare import snapshot, synthetic
+from hubshare.ingest import refresh as hubmod
 
 from conftest import refresh_cmd, refresh_env, run_cli
 from fakehub.server import FAULT_KINDS
@@ -212,7 +212,7 @@ def test_bad_refresh_options(fakehub, tmp_path, args, code, text):
 def test_plan_deduplicates_and_expands_families():
     srcs = hubmod.plan(authors=["Qwen", "Qwen"], family_names=["llama"], top=10)
     assert [s.name for s in srcs] == ["author Qwen", "author meta-llama", "author facebook", "top 10"]
-    assert hubmod.plan(authors=["Qwen"], everything=True) == [hubmod.Source("all")]
+    assert hubmod.plan(authors=["Qwen"], everything=True) == [hubmod.Listing("all")]
     assert len(hubmod.plan(tracked=True)) == len(set(hubmod.families.load_rules().table["org"]))
 
 
@@ -300,5 +300,5 @@ def test_progress_for_a_person_and_plain_lines_for_logs(fakehub, tmp_path):
 
 
 def test_the_plan_line_for_lists_of_organisations():
-    line = hubmod.plan_line([hubmod.Source("author", "Qwen"), hubmod.Source("top", 2500)], 1000)
+    line = hubmod.plan_line([hubmod.Listing("author", "Qwen"), hubmod.Listing("top", 2500)], 1000)
     assert line == "refresh: 3 pages for the top list; one page per 1,000 models of each of 1 organisations"

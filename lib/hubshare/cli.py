@@ -13,10 +13,11 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -64,9 +65,7 @@ def _load(path: str | None):
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
-    from . import claims
-
-    from . import history
+    from . import claims, history
 
     snap = _load(args.snapshot) if args.snapshot else None
     hist = history.History.from_folder(args.snapshots) if args.snapshots else None
@@ -97,7 +96,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
             print(f"    from the history in {hist.source}:")
             for line in r.from_history:
                 print(f"      {line.text}")
-        print("    sources: " + "; ".join(f"{s['id']} ({s['kind']})" for s in r.sources))
+        print("    cited: " + "; ".join(f"{s['id']} ({s['kind']})" for s in r.citations))
         print()
     return 0
 
@@ -220,14 +219,14 @@ def _sigterm_interrupts():
 def cmd_refresh(args: argparse.Namespace) -> int:
     from .ingest import refresh
 
-    sources = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
-    label = args.label or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    listings = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
+    label = args.label or datetime.now(UTC).strftime("%Y-%m-%d")
     if not args.quiet:
-        print(refresh.plan_line(sources, args.page_size), file=sys.stderr, flush=True)
+        print(refresh.plan_line(listings, args.page_size), file=sys.stderr, flush=True)
     try:
         with _sigterm_interrupts():
             path = refresh.refresh(
-                sources, Path(args.out), label, endpoint=args.endpoint, page_size=args.page_size, max_retries=args.max_retries,
+                listings, Path(args.out), label, endpoint=args.endpoint, page_size=args.page_size, max_retries=args.max_retries,
                 timeout=args.timeout, backoff_base=float(os.environ.get("HUBSHARE_BACKOFF_BASE", "1")), overwrite=args.overwrite,
                 resume=args.resume, progress=None if args.quiet else ("bar" if sys.stderr.isatty() else "lines"),
                 max_wait=args.max_wait,

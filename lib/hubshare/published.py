@@ -6,14 +6,15 @@ authors' own text; ``secondary``: someone else's summary; ``derived``: computed 
 from a public data file that is not shipped) and ``bound`` (``exact``, ``lower`` for
 "more than", ``approx`` for "about").
 
->>> figs = load()
->>> figs.loc["atom-qwen-month-2026-02", "number"]
+>>> pub = load()
+>>> float(pub.loc["atom-qwen-month-2026-02", "number"])
 153.6
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,7 @@ def load(path: Path | str | None = None) -> pd.DataFrame:
     Adds ``number`` (the value as a float where the unit is numeric, else NaN). Raises
     ``ReferenceDataError`` naming every problem.
     """
-    path = Path(path) if path is not None else paths.FIGURES_CSV
+    path = Path(path) if path is not None else paths.PUBLISHED_CSV
     table, where, problems = reference.read_table(path, COLUMNS, ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"))
     n = int(table["id"].duplicated().sum())
     if n:
@@ -68,10 +69,57 @@ def load(path: Path | str | None = None) -> pd.DataFrame:
     return table.set_index("id", drop=False)
 
 
-def cite(figures: pd.DataFrame, fig_id: str) -> str:
+def date_bounds(as_of: str) -> tuple[date, date]:
+    """First and last day an ``as_of`` can mean: a day is itself, a month its first and last
+    day, a year likewise; a range ``A..B`` runs from A's first day to B's last.
+
+    >>> date_bounds("2026-02"), date_bounds("2026-01-13")[0]
+    ((datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)), datetime.date(2026, 1, 13))
+    """
+    first, _, last = as_of.partition("..")
+
+    def one(text: str) -> tuple[date, date]:
+        parts = [int(p) for p in text.split("-")]
+        if len(parts) == 3:
+            return date(*parts), date(*parts)
+        if len(parts) == 2:
+            nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+            return date(parts[0], parts[1], 1), date.fromordinal(nxt.toordinal() - 1)
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+
+    return one(first)[0], one(last or first)[1]
+
+
+def as_date(as_of: str) -> pd.Timestamp:
+    """Where a figure sits on a time axis: its day, or the middle of its month (a range: of its
+    last part).
+
+    >>> str(as_date("2026-03").date()), str(as_date("2026-01-13").date())
+    ('2026-03-15', '2026-01-13')
+    """
+    lo, hi = date_bounds(as_of.partition("..")[2] or as_of)
+    if lo.month == hi.month and lo.year == hi.year:  # a day, or a month drawn on its 15th as the charts do
+        return pd.Timestamp(lo if lo == hi else lo.replace(day=15))
+    return pd.Timestamp(lo) + (pd.Timestamp(hi) - pd.Timestamp(lo)) / 2
+
+
+PUBLISHERS = {"atom": "ATOM", "xinhua": "Xinhua", "alibaba": "Alibaba", "eoi": "EOI", "hf": "Hugging Face", "top50k": "top-50K"}
+"""Short names of who published a figure, by the first word of its id."""
+
+
+def points(ids: list[str], name: str, table: pd.DataFrame | None = None, scale: float = 1e6) -> list[tuple[str, float, str]]:
+    """Published figures as ``(month, value, label)`` for a time axis (``figures.published_points``):
+    the month of ``as_of``, the value times ``scale`` (millions to downloads by default; 0.01
+    for percent to a share), and ``name, publisher`` as the label."""
+    pub = table if table is not None else load()
+    return [(pub.loc[i, "as_of"][:7], float(pub.loc[i, "number"]) * scale, f"{name}, {PUBLISHERS.get(i.split('-')[0], i.split('-')[0])}")
+            for i in ids]
+
+
+def cite(table: pd.DataFrame, fig_id: str) -> str:
     """One-line citation of a figure: value, unit, as-of date, kind and source."""
     try:
-        r = figures.loc[fig_id]
+        r = table.loc[fig_id]
     except KeyError:
         raise ReferenceDataError(f"published figure {fig_id!r} is not in the table") from None
     bound = {"lower": "more than ", "approx": "about ", "exact": ""}[r["bound"]]

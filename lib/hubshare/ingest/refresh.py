@@ -26,10 +26,11 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -48,7 +49,7 @@ STATE_FILE = "state.json"
 
 
 @dataclass(frozen=True)
-class Source:
+class Listing:
     """One listing: ``kind`` is author, top or all."""
 
     kind: str
@@ -71,10 +72,10 @@ class Source:
         return p
 
 
-def plan(authors=(), family_names=(), tracked=False, top=None, everything=False, rules=None) -> list[Source]:
+def plan(authors=(), family_names=(), tracked=False, top=None, everything=False, rules=None) -> list[Listing]:
     """The listings a refresh makes, without repeats. ``--all`` makes every other listing redundant."""
     if everything:
-        return [Source("all")]
+        return [Listing("all")]
     rules = rules or families.load_rules()
     orgs: list[str] = list(authors)
     for name in family_names:
@@ -84,14 +85,14 @@ def plan(authors=(), family_names=(), tracked=False, top=None, everything=False,
         orgs.extend(rules.orgs(match[0]))
     if tracked:
         orgs.extend(rules.table["org"])
-    sources = [Source("author", o) for o in dict.fromkeys(orgs)]
+    listings = [Listing("author", o) for o in dict.fromkeys(orgs)]
     if top is not None:
         if top < 1:
             raise RefreshError("--top needs a positive number")
-        sources.append(Source("top", int(top)))
-    if not sources:
+        listings.append(Listing("top", int(top)))
+    if not listings:
         raise RefreshError("nothing to fetch: give --author, --family, --tracked, --top or --all")
-    return sources
+    return listings
 
 
 # --------------------------------------------------------------------------- records
@@ -280,7 +281,7 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 def refresh(
-    sources: list[Source],
+    listings: list[Listing],
     out: Path | str = paths.SNAPSHOTS,
     label: str | None = None,
     *,
@@ -294,7 +295,7 @@ def refresh(
     progress: str | bool = False,
     max_wait: float = 7200.0,
 ) -> Path:
-    """List ``sources`` on the Hub and write the snapshot ``out/label``; returns its path.
+    """List ``listings`` on the Hub and write the snapshot ``out/label``; returns its path.
 
     ``progress``: ``"bar"`` (a progress bar, for a terminal), ``"lines"`` (a plain line every few
     pages and at every wait, for logs), or nothing. ``max_wait``: the seconds the whole refresh may
@@ -308,7 +309,7 @@ def refresh(
         raise RefreshError(f"--page-size must be between 1 and {MAX_PAGE}")
     if max_retries < 0:
         raise RefreshError("--max-retries cannot be negative")
-    label = label or datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    label = label or datetime.now(UTC).strftime("%Y-%m-%d")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", label):
         raise RefreshError(f"label {label!r} must be a plain folder name (letters, digits, '.', '_', '-')")
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
@@ -317,7 +318,7 @@ def refresh(
     work = out / f".{label}.refresh"
     if target.exists() and not overwrite:
         raise RefreshError(f"{paths.relative(target)} exists already: choose another --label, or pass --overwrite to replace it")
-    query = {"endpoint": _clean(endpoint), "sources": [asdict(s) for s in sources], "page_size": page_size, "expand": EXPAND}
+    query = {"endpoint": _clean(endpoint), "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND}
     if work.exists():
         if not resume:
             raise RefreshError(f"an interrupted refresh of '{label}' is kept in {paths.relative(work)}: continue it with --resume, or delete that folder")
@@ -330,8 +331,8 @@ def refresh(
         log.info("resuming '%s' after page %d", label, state["pages"])
     else:
         (work / "pages").mkdir(parents=True)
-        state = {"query": query, "started_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"), "source_index": 0,
-                 "next_url": None, "pages": 0, "source_pages": 0, "source_rows": 0, "retries": 0, "requests": 0,
+        state = {"query": query, "started_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "listing_index": 0,
+                 "next_url": None, "pages": 0, "listing_pages": 0, "listing_rows": 0, "retries": 0, "requests": 0,
                  "rate_waits": 0, "waited_s": 0.0}
         _write_json(work / STATE_FILE, state)
 
@@ -348,15 +349,15 @@ def refresh(
         fetcher.retries = fetcher.requests = fetcher.rate_waits = 0
 
     try:
-        while state["source_index"] < len(sources):
-            src = sources[state["source_index"]]
-            where = f"page {state['source_pages'] + 1} of '{src.name}' (request {state['pages'] + 1})"
+        while state["listing_index"] < len(listings):
+            listing = listings[state["listing_index"]]
+            where = f"page {state['listing_pages'] + 1} of '{listing.name}' (request {state['pages'] + 1})"
             if state["next_url"] is None:
-                items, nxt = fetcher.get(f"{endpoint}/api/models", src.params(page_size), where)
+                items, nxt = fetcher.get(f"{endpoint}/api/models", listing.params(page_size), where)
             else:
                 items, nxt = fetcher.get(state["next_url"], None, where)
-            if src.kind == "top":
-                items = items[: int(src.value) - state["source_rows"]]
+            if listing.kind == "top":
+                items = items[: int(listing.value) - state["listing_rows"]]
             try:
                 rows = rows_from_items(items)
             except (KeyError, TypeError, ValueError, pa.ArrowException) as exc:
@@ -365,12 +366,12 @@ def refresh(
             pq.write_table(rows, page_file.with_suffix(".tmp"))
             os.replace(page_file.with_suffix(".tmp"), page_file)
             state["pages"] += 1
-            state["source_pages"] += 1
-            state["source_rows"] += rows.num_rows
+            state["listing_pages"] += 1
+            state["listing_rows"] += rows.num_rows
             collect()
-            done = nxt is None or (src.kind == "top" and state["source_rows"] >= int(src.value))
+            done = nxt is None or (listing.kind == "top" and state["listing_rows"] >= int(listing.value))
             if done:
-                state.update(source_index=state["source_index"] + 1, next_url=None, source_pages=0, source_rows=0)
+                state.update(listing_index=state["listing_index"] + 1, next_url=None, listing_pages=0, listing_rows=0)
             else:
                 state["next_url"] = nxt
             _write_json(work / STATE_FILE, state)
@@ -378,7 +379,7 @@ def refresh(
     finally:
         collect()
         shown.close()
-        if state["source_index"] < len(sources) and work.exists():
+        if state["listing_index"] < len(listings) and work.exists():
             _write_json(work / STATE_FILE, state)
 
     pages = sorted((work / "pages").glob("*.parquet"))[: state["pages"]]
@@ -387,11 +388,11 @@ def refresh(
     manifest = snapshot.build_manifest(
         table,
         label=label,
-        source={"endpoint": _clean(endpoint), "query": "GET /api/models " + "; ".join(s.name for s in sources),
-                "sources": [asdict(s) for s in sources], "page_size": page_size, "expand": EXPAND},
+        source={"endpoint": _clean(endpoint), "query": "GET /api/models " + "; ".join(s.name for s in listings),
+                "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND},
         created_at=state["started_at"],
         extra={"requests": state["requests"], "retries": state["retries"], "pages": state["pages"], "rate_limit_waits": state["rate_waits"],
-               "rate_limit_waited_s": state["waited_s"], "sample": any(s.kind != "all" for s in sources)},
+               "rate_limit_waited_s": state["waited_s"], "sample": any(s.kind != "all" for s in listings)},
     )
     try:
         snapshot.save(table, target, manifest, overwrite=overwrite)
@@ -436,12 +437,12 @@ class Progress:
             self.bar.close()
 
 
-def plan_line(sources: list[Source], page_size: int, limit: int = 500, window: int = 300) -> str:
+def plan_line(listings: list[Listing], page_size: int, limit: int = 500, window: int = 300) -> str:
     """One line before a refresh: the pages it will take and the least time the Hub's anonymous
     rate limit allows for them."""
-    known = sum(-(-int(s.value) // page_size) for s in sources if s.kind == "top")
-    authors = [s for s in sources if s.kind == "author"]
-    everything = any(s.kind == "all" for s in sources)
+    known = sum(-(-int(s.value) // page_size) for s in listings if s.kind == "top")
+    authors = [s for s in listings if s.kind == "author"]
+    everything = any(s.kind == "all" for s in listings)
     parts = []
     if everything:
         from .. import published
@@ -459,7 +460,7 @@ def plan_line(sources: list[Source], page_size: int, limit: int = 500, window: i
 
 
 def _unique_ids(table: pa.Table) -> pa.Table:
-    """One row per id (a repo listed by two sources is stored once, as first seen)."""
+    """One row per id (a repo listed by two listings is stored once, as first seen)."""
     import numpy as np
 
     ids = table.column("id").to_numpy(zero_copy_only=False)
