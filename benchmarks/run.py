@@ -107,6 +107,7 @@ def _family_sql(source: str, key: str) -> str:
 def duckdb_totals(path: Path) -> dict:
     """The eight family totals computed in DuckDB SQL, with the same rules as hubshare."""
     import duckdb
+
     from hubshare import families, metrics
 
     t0 = time.perf_counter()
@@ -255,6 +256,7 @@ def duckdb_months(folder: Path) -> dict:
     """The same months in DuckDB: each later snapshot classified in SQL, joined on id with the
     earlier one; differences of all-time counters summed by lineage family."""
     import duckdb
+
     from hubshare import families, history
 
     t0 = time.perf_counter()
@@ -281,6 +283,7 @@ def duckdb_months(folder: Path) -> dict:
 def census_import(n: int, cache: Path = CACHE) -> dict:
     """Import a census file of ``n`` models in the hub-stats layout; time and peak memory."""
     import pyarrow.parquet as pq
+
     from hubshare import synthetic
     from hubshare.ingest import census
 

@@ -1,5 +1,5 @@
-"""Shared fixtures. No test reaches the internet: HF_HUB_OFFLINE is set, and the default Hub
-endpoint points at a closed local port so that a mistake fails at once instead of calling out."""
+"""Shared fixtures. The environment (offline, a closed Hub endpoint, charts to a temporary
+folder) is set by the repository's root ``conftest.py``."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
-os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.pop("HUBSHARE_SNAPSHOT", None)
-
-from hubshare import paths, snapshot  # noqa: E402
+from hubshare import paths, snapshot
 
 ROOT = paths.ROOT
 

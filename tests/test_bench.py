@@ -39,7 +39,8 @@ def test_compare_catches_a_difference(bench, small):
     ours = bench.ours(small)["totals"]
     changed = {k: dict(v) for k, v in ours.items()}
     changed["llm-lineage-alltime"]["Qwen"] += 1
-    assert bench.compare(ours, changed) == ["llm-lineage-alltime Qwen: hubshare %d vs DuckDB %d" % (ours["llm-lineage-alltime"]["Qwen"], ours["llm-lineage-alltime"]["Qwen"] + 1)]
+    q = ours["llm-lineage-alltime"]["Qwen"]
+    assert bench.compare(ours, changed) == [f"llm-lineage-alltime Qwen: hubshare {q} vs DuckDB {q + 1}"]
 
 
 def test_bench_command_runs_at_a_small_size(tmp_path):

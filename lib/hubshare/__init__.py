@@ -21,6 +21,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0"
 
-from .errors import CensusError, DefinitionError, HistoryError, HubshareError, RefreshError, ReferenceDataError, SnapshotError  # noqa: E402
+from .errors import CensusError, DefinitionError, HistoryError, HubshareError, ReferenceDataError, RefreshError, SnapshotError  # noqa: E402
 
 __all__ = ["HubshareError", "SnapshotError", "ReferenceDataError", "DefinitionError", "RefreshError", "CensusError", "HistoryError", "__version__"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-
 def _missing(v) -> bool:
     try:
         return v is None or bool(v != v)  # NaN and pandas' NA are not equal to themselves
@@ -50,13 +49,11 @@ def percent(share: float | None, digits: int = 1) -> str:
     return f"{100 * share:.{digits}f}%"
 
 
-def table(frame, counts=(), shares=(), millions_=()):
-    """A copy of ``frame`` with count, share and million columns formatted for display."""
+def table(frame, counts=(), shares=()):
+    """A copy of ``frame`` with count and share columns formatted for display."""
     out = frame.copy()
     for c in counts:
         out[c] = out[c].map(count)
     for c in shares:
         out[c] = out[c].map(percent)
-    for c in millions_:
-        out[c] = out[c].map(lambda v: "n/a" if _missing(v) else millions(v))
     return out

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ class History:
     seed: int | None = None
 
     @classmethod
-    def from_folder(cls, folder: Path | str | None = None) -> "History":
+    def from_folder(cls, folder: Path | str | None = None) -> History:
         """Every snapshot folder in ``folder`` (default ``data/snapshots``), read from manifests
         and parquet metadata only; rows are read when a month needs them."""
         folder = Path(folder) if folder is not None else paths.SNAPSHOTS
@@ -151,7 +152,7 @@ class History:
         return "\n".join(lines)
 
     @classmethod
-    def from_snapshots(cls, snaps: list[Snapshot], source: str = "", synthetic: bool = False) -> "History":
+    def from_snapshots(cls, snaps: list[Snapshot], source: str = "", synthetic: bool = False) -> History:
         """A history of snapshots already in memory (for example ``synthetic.history``)."""
         entries, skipped = [], []
         for s in snaps:

@@ -15,14 +15,19 @@ uploader attribution, of its lineage root under lineage attribution) or ``region
 organisation's region in ``data/reference/regions.csv``: china, us, eu, other or unknown).
 
 >>> from hubshare import snapshot
->>> table = shares(snapshot.load(), PRESETS["all-uploader-30d"])   # doctest: +SKIP
->>> table.rows.head(3)                                              # doctest: +SKIP
+>>> from hubshare import paths, snapshot
+>>> table = shares(snapshot.load(paths.SAMPLE_SNAPSHOT), PRESETS["all-uploader-30d"])
+>>> table.rows.head(3)
+    name  downloads     share  rank  models
+0   Qwen  348057127  0.253890     1      54
+1  Gemma   33548006  0.024472     2      24
+2  Llama   28110711  0.020505     3       8
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -96,7 +101,7 @@ class Definition:
         return d
 
     @classmethod
-    def parse(cls, key: str) -> "Definition":
+    def parse(cls, key: str) -> Definition:
         """A preset by key, e.g. ``"all-lineage-alltime"``."""
         try:
             return PRESETS[key]
@@ -131,7 +136,6 @@ class ShareTable:
     snapshot_date: str = ""
     models_counted: int = 0
     models_without_metric: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def share_of(self, name: str) -> float:
         """Share (0–1) of one name (family, organisation or region); 0 when absent."""
@@ -207,7 +211,9 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
 def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
     """Which models of ``snap`` are in a universe (``list`` takes ``ids``).
 
-    >>> int(universe_mask(snapshot.load(), "atom").sum())      # doctest: +SKIP
+    >>> from hubshare import paths, snapshot
+    >>> int(universe_mask(snapshot.load(paths.SAMPLE_SNAPSHOT), "atom").sum())
+    76
     """
     if universe not in UNIVERSES:
         raise DefinitionError(f"unknown universe {universe!r} (choose from {', '.join(UNIVERSES)})")
@@ -270,8 +276,10 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     Raises ``DefinitionError`` when no model of the universe has the metric (for example
     all-time downloads on a source that lacks them).
 
-    >>> t = shares(snapshot.load(), PRESETS["llm-lineage-30d"])    # doctest: +SKIP
-    >>> round(t.share_of("Qwen"), 3)                                # doctest: +SKIP
+    >>> from hubshare import paths, snapshot
+    >>> t = shares(snapshot.load(paths.SAMPLE_SNAPSHOT), PRESETS["llm-lineage-30d"])
+    >>> round(t.share_of("Qwen"), 3)
+    0.721
     """
     codes, names = group_codes(snap, by, definition.attribution)
     frame = _frame(snap)

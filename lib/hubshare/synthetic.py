@@ -18,7 +18,6 @@ Every id contains ``synth`` (except those ``history`` borrows from ATOM's list, 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -483,8 +482,3 @@ def api_records(table: pa.Table) -> list[dict[str, Any]]:
         )
     return out
 
-
-def write_api_json(table: pa.Table, path) -> None:
-    """Write ``api_records`` as one JSON list (the fake Hub's data file)."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(api_records(table), f)
