@@ -36,7 +36,7 @@ def test_verdicts_follow_the_figures():
     figs.loc["atom-next8-month-2026-02", "number"] = 150.0
     figs.loc["hf-spring-2026-china", "number"] = 60.0
     figs.loc["atom-qwen-cum-2026-03", "number"] = 800.0
-    r = by_id(claims.evaluate(figures=figs))
+    r = by_id(claims.evaluate(published=figs))
     assert r["C3"].verdict == "does-not-hold"
     assert r["C4"].verdict == "does-not-hold"  # the December Xinhua comparison is another month: a note, not support
     assert r["C4"].notes and "December 2025" in r["C4"].notes[0]

@@ -76,31 +76,45 @@ def test_one_parameter_cell_defaulting_to_the_shipped_sample(path):
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
     assert "SNAPSHOT = paths.default_snapshot()" in tagged[0].source or "SNAPSHOTS = paths.default_history()" in tagged[0].source
-    assert f'NOTEBOOK = "{path.stem}"' in nb.cells[1].source or any(f'NOTEBOOK = "{path.stem}"' in c.source for c in nb.cells)
+    assert f'figures.setup_notebook("{path.stem}")' in nb.cells[1].source  # charts are named after the notebook
+
+
+CHART_NAME = re.compile(r'figures\.chart\((?:(?!figures\.chart\().)*?\bname="([a-z0-9-]+)"', re.S)
+"""The file name of every chart a notebook draws (``figures.chart(..., name="...")``)."""
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_figure_a_notebook_saves_exists(path):
     nb = load(path)
     sources = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    names = re.findall(r'figures\.save\(fig, NOTEBOOK, "([a-z0-9-]+)"', sources)
+    names = CHART_NAME.findall(sources)
     assert names, f"{path.name} saves no figure"
     text = outputs_text(nb)
     for name in names:
         for ext in ("png", "svg"):
-            assert (paths.FIGURES / f"{path.stem}-{name}.{ext}").is_file()
+            assert (paths.SHIPPED_FIGURES / f"{path.stem}-{name}.{ext}").is_file()
         assert f"saved figures/{path.stem}-{name}.png" in text
     for ref in re.findall(r"figures/[a-z0-9-]+\.(?:png|svg)", text + "\n".join(c.source for c in nb.cells)):
         assert (paths.ROOT / ref).is_file(), ref
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])), "no figure shown inline"
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebooks_are_prose_with_one_call_per_idea(path):
+    for k, cell in enumerate(load(path).cells):
+        if cell.cell_type != "code":
+            continue
+        assert len(cell.source.splitlines()) <= 8, f"cell {k} has more than 8 lines"
+        # Charts only through hubshare.figures: no matplotlib calls or colour values in a notebook.
+        assert not re.search(r"\bax\.|\bplt\.|matplotlib|#[0-9A-Fa-f]{6}\b|\bcolou?rs?=", cell.source), f"cell {k} draws by hand"
+
+
 def test_every_committed_figure_comes_from_a_notebook():
     made = set()
     for path in NOTEBOOKS:
         sources = "\n".join(c.source for c in load(path).cells if c.cell_type == "code")
-        made |= {f"{path.stem}-{n}" for n in re.findall(r'figures\.save\(fig, NOTEBOOK, "([a-z0-9-]+)"', sources)}
-    on_disk = {p.stem for p in paths.FIGURES.glob("*.png")}
+        made |= {f"{path.stem}-{n}" for n in CHART_NAME.findall(sources)}
+    on_disk = {p.stem for p in paths.SHIPPED_FIGURES.glob("*.png")}
     assert on_disk == made
 
 
@@ -141,8 +155,21 @@ def test_html_export_and_index(tmp_path):
     page = report.export_html(paths.NOTEBOOKS / "03-a-billion-downloads.ipynb", tmp_path)
     html = page.read_text()
     assert "nearly 1 billion" in html and "data:image/png;base64" in html
-    index = report.write_index(tmp_path, [page]).read_text()
-    assert 'href="03-a-billion-downloads.html"' in index and "C1" in index
+    from hubshare import claims
+
+    results = claims.evaluate()
+    index = report.write_index(tmp_path, [page], results, paths.SHIPPED_FIGURES).read_text()
+    # The verdict board and the claims table come before the list of notebooks.
+    board, table, listed = index.index("00-overview-verdicts.svg"), index.index("<table"), index.index("href='03-a-billion-downloads.html'")
+    assert board < table < listed
+    assert "does-not-hold" in index and "holds-narrowly, secondary-only" in index
+    assert "C1: did Qwen have nearly 1 billion cumulative downloads by March 2026?" in index
+
+
+def test_every_notebook_states_its_question():
+    for nb in NOTEBOOKS:
+        title, question = report.notebook_question(nb)
+        assert title and question.endswith("?"), nb.name
 
 
 def test_saved_png_is_byte_identical_on_rerun(tmp_path):
@@ -184,7 +211,7 @@ def test_history_notebooks_read_hubshare_snapshots(tmp_path):
     shutil.copy(paths.NOTEBOOKS / "10-over-time.ipynb", copy)
     import os
 
-    before = {p: p.read_bytes() for p in paths.FIGURES.glob("10-*.png")}
+    before = {p: p.read_bytes() for p in paths.SHIPPED_FIGURES.glob("10-*.png")}
     old = dict(os.environ)
     os.environ.update(HUBSHARE_SNAPSHOTS=str(folder), HUBSHARE_FIGURES=str(tmp_path / "figures"))
     try:
@@ -192,7 +219,7 @@ def test_history_notebooks_read_hubshare_snapshots(tmp_path):
     finally:
         os.environ.clear()
         os.environ.update(old)
-    assert {p: p.read_bytes() for p in paths.FIGURES.glob("10-*.png")} == before  # the committed charts are untouched
+    assert {p: p.read_bytes() for p in paths.SHIPPED_FIGURES.glob("10-*.png")} == before  # the committed charts are untouched
     assert (tmp_path / "figures" / "10-over-time-cumulative.png").is_file()
     text = outputs_text(load(copy))
     assert "SYNTHETIC history: 4 snapshots with all-time counts, 2026-01-01 to 2026-04-01" in text

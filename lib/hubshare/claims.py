@@ -17,25 +17,26 @@ qualified ``secondary-only`` when the checks that support the verdict rest on se
 alone. An unfaithful reading under which the claim would hold is reported as a note, never as
 support. Given a snapshot, each claim is also measured on it, under a named Definition.
 
->>> results = evaluate()                       # doctest: +SKIP
->>> [(r.claim.id, r.verdict) for r in results]  # doctest: +SKIP
+>>> results = evaluate()
+>>> [(r.claim.id, r.verdict) for r in results]
+[('C1', 'holds-narrowly'), ('C2', 'does-not-hold'), ('C3', 'holds'), ('C4', 'holds')]
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
-from . import fmt, history, metrics, published
+from . import fmt, history, metrics
+from . import published as published_figures
 from .errors import DefinitionError, HistoryError
 from .metrics import Definition
 from .snapshot import Snapshot
 
-VERDICTS = ("holds", "holds-narrowly", "does-not-hold", "not-measurable")
 NEARLY = 0.9
 """The reading of "nearly X": at least 90% of X and less than X."""
 
@@ -47,20 +48,22 @@ class Check:
     universe: str
     arithmetic: str
     holds: bool | None
-    figures: list[str]
+    published: list[str]
     value: float | None = None
     note: str = ""
     unfaithful: str = ""
     """Why this universe is not a faithful reading of the claim's words; empty when it is."""
     would: str = ""
     """For an unfaithful reading: the note to give if the claim holds there."""
+    upper_bound: bool = False
+    """The value bounds Qwen's from above (a share of a group Qwen belongs to)."""
 
     @property
     def faithful(self) -> bool:
         return not self.unfaithful
 
     def to_dict(self) -> dict[str, Any]:
-        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "figures": self.figures,
+        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "published": self.published,
                 "note": self.note, "faithful": self.faithful, "unfaithful_because": self.unfaithful or None}
 
 
@@ -142,12 +145,17 @@ class Claim:
     id: str
     statement: str
     words: str
-    figures: tuple[str, ...]
+    published: tuple[str, ...]
     check: Callable[[pd.DataFrame], tuple[list[Check], list[str]]]
     measure: Callable[[Snapshot], Measurement]
     whose: str = "an article of March 2026, citing Interconnects AI's ATOM Project"
     constraints: tuple[str, ...] = ()
     """The claim's words that constrain a reading, each with what it rules out."""
+
+    def published_table(self, published: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The published figures the claim is checked against, with unit, date, kind and source."""
+        pub = published if published is not None else published_figures.load()
+        return pub.loc[list(self.published), ["value", "unit", "as_of", "measures", "kind", "bound", "source"]]
 
 
 @dataclass
@@ -158,7 +166,8 @@ class Result:
     verdict: str
     holds_under: list[str]
     secondary_only: bool
-    sources: list[dict[str, str]]
+    citations: list[dict[str, str]]
+    """The published figures the checks use, each with its source, kind and date."""
     notes: list[str] = field(default_factory=list)
     """Unfaithful readings under which the claim would hold (never support)."""
     measured: Measurement | None = None
@@ -168,6 +177,22 @@ class Result:
     def verdict_text(self) -> str:
         """The verdict with its qualifier, e.g. ``'holds-narrowly, secondary-only'``."""
         return f"{self.verdict}, secondary-only" if self.secondary_only else self.verdict
+
+    def checks_table(self) -> pd.DataFrame:
+        """One row per check: universe, arithmetic, whether the claim holds there, whether the
+        universe is a faithful reading, and the note (or why it is not faithful)."""
+        return pd.DataFrame([{"universe": c.universe, "arithmetic": c.arithmetic, "holds": c.holds, "faithful": c.faithful,
+                              "note": c.unfaithful or c.note} for c in self.checks])
+
+    def summary(self) -> str:
+        """The verdict in a few lines: the claim's words, the verdict, where it holds, what was
+        measured, and the notes."""
+        lines = [f'{self.claim.id} "{self.claim.words}": {self.verdict_text}']
+        lines += [f"  holds under: {u}" for u in self.holds_under]
+        lines += [f"  note: {n} (an unfaithful reading: not support)" for n in self.notes]
+        if self.measured:
+            lines.append(f"  measured on {self.measured.snapshot_label}: {self.measured.text}")
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,43 +209,33 @@ class Result:
             "measured": self.measured.to_dict() if self.measured else None,
             "history": [h.to_dict() for h in self.from_history] if self.from_history is not None else None,
             "definition": self.measured.definition.label if self.measured and self.measured.definition else None,
-            "sources": self.sources,
+            "citations": self.citations,
         }
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _n(figs: pd.DataFrame, fig_id: str) -> float:
-    return float(figs.loc[fig_id, "number"])
+def _n(pub: pd.DataFrame, fig_id: str) -> float:
+    return float(pub.loc[fig_id, "number"])
 
 
-def _secondary(figs: pd.DataFrame, ids: list[str]) -> bool:
-    return all(figs.loc[i, "kind"] == "secondary" for i in ids)
+def _secondary(pub: pd.DataFrame, ids: list[str]) -> bool:
+    return all(pub.loc[i, "kind"] == "secondary" for i in ids)
 
 
 def _month_span(start: str, end: str) -> tuple[float, float]:
     """Shortest and longest span in months between two as-of dates of day or month precision."""
-
-    def bounds(s: str) -> tuple[date, date]:
-        parts = [int(p) for p in s.split("-")]
-        if len(parts) == 3:
-            d = date(*parts)
-            return d, d
-        first = date(parts[0], parts[1], 1)
-        nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
-        return first, date.fromordinal(nxt.toordinal() - 1)
-
-    s0, s1 = bounds(start)
-    e0, e1 = bounds(end)
+    s0, s1 = published_figures.date_bounds(start)
+    e0, e1 = published_figures.date_bounds(end)
     days_per_month = 365.25 / 12
     return max((e0 - s1).days, 1) / days_per_month, (e1 - s0).days / days_per_month
 
 
-def _cumulative_growth(figs: pd.DataFrame):
+def _cumulative_growth(pub: pd.DataFrame):
     """Qwen's cumulative count from January (Xinhua) to March 2026 (ATOM): the two rows, the
     growth, the span in months (shortest, longest) and the monthly rate (slowest, fastest)."""
-    jan, mar = figs.loc["xinhua-qwen-cum-2026-01"], figs.loc["atom-qwen-cum-2026-03"]
+    jan, mar = pub.loc["xinhua-qwen-cum-2026-01"], pub.loc["atom-qwen-cum-2026-03"]
     lo, hi = _month_span(jan["as_of"], mar["as_of"])
     grew = mar["number"] - jan["number"]
     return jan, mar, grew, (lo, hi), (round(grew / hi, 1), round(grew / lo, 1))
@@ -253,31 +268,31 @@ def _unmeasurable(snap: Snapshot, d: Definition, what: str) -> Measurement:
 # --------------------------------------------------------------------------- C1
 
 
-def _check_c1(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
-    q = _n(figs, "atom-qwen-cum-2026-03")
-    ali = _n(figs, "alibaba-qwen-cum-1b")
+def _check_c1(pub: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(pub, "atom-qwen-cum-2026-03")
+    ali = _n(pub, "alibaba-qwen-cum-1b")
     checks = [
         Check(
             universe="ATOM tracked models (first-party open LLMs), March 2026",
             arithmetic=f"{fmt.millions(q)} = {q / 10:.1f}% of 1 billion; 'nearly' = {NEARLY:.0%} to 100%",
             holds=NEARLY * 1000 <= q < 1000,
-            figures=["atom-qwen-cum-2026-03"],
+            published=["atom-qwen-cum-2026-03"],
             value=q,
         ),
         Check(
             universe="Alibaba's count, scope unstated (wider than the tracked list), February 2026",
             arithmetic=f"more than {fmt.millions(ali)}" + (": already at 1 billion or past it, not 'nearly'" if ali >= 1000 else ""),
-            holds=(NEARLY * 1000 <= ali < 1000) if figs.loc["alibaba-qwen-cum-1b", "bound"] == "exact" else (False if ali >= 1000 else None),
-            figures=["alibaba-qwen-cum-1b"],
+            holds=(NEARLY * 1000 <= ali < 1000) if pub.loc["alibaba-qwen-cum-1b", "bound"] == "exact" else (False if ali >= 1000 else None),
+            published=["alibaba-qwen-cum-1b"],
             value=ali,
             note="a lower bound one month before the ATOM figure, so its scope must be wider",
         ),
     ]
-    jan, mar, grew, (lo, hi), (slow, fast) = _cumulative_growth(figs)
+    jan, mar, grew, (lo, hi), (slow, fast) = _cumulative_growth(pub)
     consistency = [
         f"{fmt.millions(jan['number'])} ({jan['as_of']}) → {fmt.millions(q)} ({mar['as_of']}): +{fmt.millions(grew)} "
         f"in {lo:.1f} to {hi:.1f} months, {fmt.millions(slow)} to {fmt.millions(fast)} a month",
-        f"'more than {fmt.millions(ali)}' ({figs.loc['alibaba-qwen-cum-1b', 'as_of']}) exceeds the later "
+        f"'more than {fmt.millions(ali)}' ({pub.loc['alibaba-qwen-cum-1b', 'as_of']}) exceeds the later "
         f"{fmt.millions(q)} ({mar['as_of']}): the two counts cannot share a scope",
     ]
     return checks, consistency
@@ -299,20 +314,20 @@ def _measure_c1(snap: Snapshot) -> Measurement:
 # --------------------------------------------------------------------------- C2
 
 
-def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
-    q = _n(figs, "atom-qwen-cum-2026-03")
-    cn, us = _n(figs, "atom-china-cum-2026-03"), _n(figs, "atom-us-cum-2026-03")
-    total = _n(figs, "atom-tracked-total-2026-03")
-    eoi_cn = _n(figs, "eoi-china-share")
-    hf_cn = _n(figs, "hf-spring-2026-china")
-    tq, top = _n(figs, "top50k-qwen-30d-2026-08"), _n(figs, "top50k-total-30d-2026-08")
+def _check_c2(pub: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(pub, "atom-qwen-cum-2026-03")
+    cn, us = _n(pub, "atom-china-cum-2026-03"), _n(pub, "atom-us-cum-2026-03")
+    total = _n(pub, "atom-tracked-total-2026-03")
+    eoi_cn = _n(pub, "eoi-china-share")
+    hf_cn = _n(pub, "hf-spring-2026-china")
+    tq, top = _n(pub, "top50k-qwen-30d-2026-08"), _n(pub, "top50k-total-30d-2026-08")
     two = 100 * q / (cn + us)
     checks = [
         Check(
             universe="ATOM tracked models of China- and US-based organisations only, March 2026",
             arithmetic=f"{fmt.millions(q)} / ({fmt.millions(cn)} + {fmt.millions(us)}) = {two:.1f}%",
             holds=two > 50,
-            figures=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03"],
+            published=["atom-qwen-cum-2026-03", "atom-china-cum-2026-03", "atom-us-cum-2026-03"],
             value=two,
             unfaithful="'global' admits no universe that leaves out organisations or regions; this one counts only China- and US-based organisations",
             would=f"would hold at {two:.1f}% if only China- and US-based organisations counted",
@@ -321,7 +336,7 @@ def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             universe="ATOM tracked models, all organisations, March 2026",
             arithmetic=f"{fmt.millions(q)} / {fmt.millions(total)} = {100 * q / total:.1f}%",
             holds=q / total > 0.5,
-            figures=["atom-qwen-cum-2026-03", "atom-tracked-total-2026-03"],
+            published=["atom-qwen-cum-2026-03", "atom-tracked-total-2026-03"],
             value=100 * q / total,
             note="cumulative downloads of every tracked organisation's models",
         ),
@@ -329,23 +344,25 @@ def _check_c2(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             universe="all Hub downloads, August 2024 to August 2025 (Economies of Open Intelligence)",
             arithmetic=f"Qwen ≤ China-based developers' {eoi_cn:g}% {'>' if eoi_cn > 50 else '≤'} 50%",
             holds=eoi_cn > 50,
-            figures=["eoi-china-share"],
+            published=["eoi-china-share"],
             value=eoi_cn,
             note="an upper bound: Qwen is one of the China-based developers",
+            upper_bound=True,
         ),
         Check(
             universe="all Hub downloads, year to March 2026 (Hugging Face blog)",
             arithmetic=f"Qwen ≤ China's {hf_cn:g}% {'>' if hf_cn > 50 else '≤'} 50%",
             holds=hf_cn > 50,
-            figures=["hf-spring-2026-china"],
+            published=["hf-spring-2026-china"],
             value=hf_cn,
             note="an upper bound: Qwen is part of China's share",
+            upper_bound=True,
         ),
         Check(
             universe="all Hub downloads by uploader, top 50,000 models, 30 days to August 2026",
             arithmetic=f"{fmt.millions(tq)} / about {fmt.millions(top)} = {100 * tq / top:.1f}%",
             holds=tq / top > 0.5,
-            figures=["top50k-qwen-30d-2026-08", "top50k-total-30d-2026-08"],
+            published=["top50k-qwen-30d-2026-08", "top50k-total-30d-2026-08"],
             value=100 * tq / top,
             note="the repos in Qwen's namespace among the 50,000 most downloaded; a 30-day window, five months after ATOM's figures",
         ),
@@ -383,18 +400,18 @@ def _measure_c2(snap: Snapshot) -> Measurement:
 # --------------------------------------------------------------------------- C3
 
 
-def _check_c3(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
-    m = _n(figs, "atom-qwen-month-2026-02")
+def _check_c3(pub: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    m = _n(pub, "atom-qwen-month-2026-02")
     checks = [
         Check(
             universe="ATOM tracked models, calendar month February 2026",
             arithmetic=f"{fmt.millions(m)} rounds down to 153M",
             holds=math.floor(m) == 153,
-            figures=["atom-qwen-month-2026-02"],
+            published=["atom-qwen-month-2026-02"],
             value=m,
         )
     ]
-    jan, mar, _, _, (slow, fast) = _cumulative_growth(figs)
+    jan, mar, _, _, (slow, fast) = _cumulative_growth(pub)
     consistency = [
         f"the cumulative counts {fmt.millions(jan['number'])} ({jan['as_of']}) and {fmt.millions(mar['number'])} "
         f"({mar['as_of']}) imply {fmt.millions(slow)} to {fmt.millions(fast)} a month; "
@@ -418,17 +435,17 @@ def _measure_c3(snap: Snapshot) -> Measurement:
 # --------------------------------------------------------------------------- C4
 
 
-def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
-    q = _n(figs, "atom-qwen-month-2026-02")
-    n8 = _n(figs, "atom-next8-month-2026-02")
-    dec = figs.loc["xinhua-qwen-dec-2025"]
-    tq, tl, td = (_n(figs, f"top50k-{who}-30d-2026-08") for who in ("qwen", "llama", "deepseek"))
+def _check_c4(pub: pd.DataFrame) -> tuple[list[Check], list[str]]:
+    q = _n(pub, "atom-qwen-month-2026-02")
+    n8 = _n(pub, "atom-next8-month-2026-02")
+    dec = pub.loc["xinhua-qwen-dec-2025"]
+    tq, tl, td = (_n(pub, f"top50k-{who}-30d-2026-08") for who in ("qwen", "llama", "deepseek"))
     checks = [
         Check(
             universe="ATOM tracked models, calendar month February 2026",
             arithmetic=f"Llama + DeepSeek ≤ next eight combined {fmt.millions(n8)} < Qwen {fmt.millions(q)}",
             holds=q > n8,
-            figures=["atom-qwen-month-2026-02", "atom-next8-month-2026-02"],
+            published=["atom-qwen-month-2026-02", "atom-next8-month-2026-02"],
             value=q / n8,
             note="holds whether or not Meta and DeepSeek are among the next eight: if one is not, it is smaller than each of them",
         ),
@@ -436,7 +453,7 @@ def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             universe="Qwen team via Xinhua, December 2025",
             arithmetic=f"Qwen '{dec['value']}' (Meta and DeepSeek among them)",
             holds=dec["value"].startswith("more than"),
-            figures=["xinhua-qwen-dec-2025"],
+            published=["xinhua-qwen-dec-2025"],
             unfaithful="'in that month' is February 2026, the month of C3; this is December 2025",
             would="would hold for December 2025, by the Qwen team's own count (via Xinhua)",
         ),
@@ -444,7 +461,7 @@ def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
             universe="all Hub downloads by uploader, top 50,000 models, 30 days to August 2026",
             arithmetic=f"Qwen {fmt.millions(tq)} vs Llama {fmt.millions(tl)} + DeepSeek {fmt.millions(td)} = {fmt.millions(tl + td)}",
             holds=tq > tl + td,
-            figures=["top50k-qwen-30d-2026-08", "top50k-llama-30d-2026-08", "top50k-deepseek-30d-2026-08"],
+            published=["top50k-qwen-30d-2026-08", "top50k-llama-30d-2026-08", "top50k-deepseek-30d-2026-08"],
             value=tq / (tl + td),
             unfaithful="'in that month' is February 2026, the month of C3; this is a 30-day window in August 2026",
             would=f"would hold Hub-wide by uploader in the 30 days to August 2026, at {tq / (tl + td):.1f}× (top 50,000 models)",
@@ -453,21 +470,37 @@ def _check_c4(figs: pd.DataFrame) -> tuple[list[Check], list[str]]:
     return checks, []
 
 
+C4_DEFINITIONS = ("all-uploader-30d", "all-lineage-30d")
+"""C4's measured line: by uploader first (the organisations' own repos, as ATOM counts), by
+lineage beside it."""
+
+
 def _measure_c4(snap: Snapshot) -> Measurement:
-    d = metrics.PRESETS["all-uploader-30d"]
-    t = _safe_shares(snap, d)
-    if t is None:
+    rows = []
+    for key in C4_DEFINITIONS:
+        t = _safe_shares(snap, metrics.PRESETS[key])
+        if t is not None:
+            q, ll, ds = t.downloads_of("Qwen"), t.downloads_of("Llama"), t.downloads_of("DeepSeek")
+            rows.append({"definition": key, "Qwen": q, "Llama": ll, "DeepSeek": ds, "Llama + DeepSeek": ll + ds, "holds": q > ll + ds})
+    d = metrics.PRESETS[C4_DEFINITIONS[0]]
+    if not rows or rows[0]["definition"] != d.key:
         return _unmeasurable(snap, d, "the snapshot has no 30-day download counts")
-    q, ll, ds = t.downloads_of("Qwen"), t.downloads_of("Llama"), t.downloads_of("DeepSeek")
-    alt = _safe_shares(snap, metrics.PRESETS["all-lineage-30d"])
-    alternatives = []
-    if alt is not None:
-        aq, al, ad = alt.downloads_of("Qwen"), alt.downloads_of("Llama"), alt.downloads_of("DeepSeek")
-        alternatives.append({"definition": alt.definition.key, "qwen": aq, "llama_plus_deepseek": al + ad, "holds": aq > al + ad})
-    beside = f" (beside it, by lineage: Qwen {fmt.count(aq)} vs {fmt.count(al + ad)})" if alt is not None else ""
-    return _measured(snap, d, f"Qwen {fmt.count(q)} vs Llama {fmt.count(ll)} + DeepSeek {fmt.count(ds)} = {fmt.count(ll + ds)}" + beside,
-                     float(q) / (ll + ds) if ll + ds else None, "ratio", q > ll + ds,
-                     "A 30-day window, not the calendar month of the claim.", alternatives)
+    main = rows[0]
+    beside = "".join(f" (beside it, by lineage: Qwen {fmt.count(r['Qwen'])} vs {fmt.count(r['Llama + DeepSeek'])})" for r in rows[1:])
+    return _measured(snap, d, f"Qwen {fmt.count(main['Qwen'])} vs Llama {fmt.count(main['Llama'])} + DeepSeek {fmt.count(main['DeepSeek'])} = "
+                     f"{fmt.count(main['Llama + DeepSeek'])}" + beside,
+                     float(main["Qwen"]) / main["Llama + DeepSeek"] if main["Llama + DeepSeek"] else None, "ratio", main["holds"],
+                     "A 30-day window, not the calendar month of the claim.", rows)
+
+
+def share_readings(result: Result, grid: pd.DataFrame, label: str) -> pd.DataFrame:
+    """A share claim's published readings beside the shares measured on a snapshot (a
+    ``metrics.share_grid``): where, Qwen's share (``≤`` for an upper bound), and whether it is over 50%."""
+    rows = [{"where": c.universe, "Qwen's share": f"{'≤ ' if c.upper_bound else ''}{c.value:.1f}%", "over 50%": c.holds,
+             "faithful": c.faithful} for c in result.checks]
+    rows += [{"where": f"{label}: {metrics.PRESETS[r.definition].label}", "Qwen's share": fmt.percent(r.share), "over 50%": bool(r.share > 0.5),
+              "faithful": r.universe == "all"} for r in grid.dropna(subset=["share"]).itertuples()]
+    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- from a history
@@ -516,23 +549,23 @@ def _month_value(r: _Reader, universe: str, what: str, *, value: str = "download
     return FromHistory(what, period, universe, "uploader", unit, v / 1e6 if unit == "million downloads" else 100 * v, figure, published, note)
 
 
-def _history_c1(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+def _history_c1(r: _Reader, pub: pd.DataFrame) -> list[FromHistory]:
     out = []
     for u in ("atom", "all"):
         t = r.cumulative(u)
         note = "" if u == "atom" else "a wider universe than ATOM's list: every Qwen repo"
         value = None if isinstance(t, str) else t.downloads_of("Qwen") / 1e6
         out.append(FromHistory("Qwen's cumulative downloads", "end of March 2026", u, "uploader", "million downloads", value,
-                               "atom-qwen-cum-2026-03", _n(figs, "atom-qwen-cum-2026-03"), t if isinstance(t, str) else note))
+                               "atom-qwen-cum-2026-03", _n(pub, "atom-qwen-cum-2026-03"), t if isinstance(t, str) else note))
     return out
 
 
-def _history_c2(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+def _history_c2(r: _Reader, pub: pd.DataFrame) -> list[FromHistory]:
     out = []
     for u in ("all", "llm", "atom"):
         out.append(_month_value(r, u, "Qwen's share of the month's downloads", value="share", unit="percent",
                                 figure=None, note="the claim says over 50%"))
-    q, total = _n(figs, "atom-qwen-cum-2026-03"), _n(figs, "atom-tracked-total-2026-03")
+    q, total = _n(pub, "atom-qwen-cum-2026-03"), _n(pub, "atom-tracked-total-2026-03")
     for u in ("all", "llm", "atom"):
         t = r.cumulative(u)
         value = None if isinstance(t, str) else 100 * t.share_of("Qwen")
@@ -542,8 +575,8 @@ def _history_c2(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
     return out
 
 
-def _history_c3(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
-    pub = _n(figs, "atom-qwen-month-2026-02")
+def _history_c3(r: _Reader, pub: pd.DataFrame) -> list[FromHistory]:
+    pub = _n(pub, "atom-qwen-month-2026-02")
     return [
         _month_value(r, "atom", "Qwen's downloads in the month", figure="atom-qwen-month-2026-02", published=pub,
                      note="ATOM's own definition"),
@@ -552,7 +585,7 @@ def _history_c3(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
     ]
 
 
-def _history_c4(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
+def _history_c4(r: _Reader, pub: pd.DataFrame) -> list[FromHistory]:
     out = []
     period = "February 2026"
     for u in ("atom", "all"):
@@ -571,7 +604,7 @@ def _history_c4(r: _Reader, figs: pd.DataFrame) -> list[FromHistory]:
     rows = m.rows[m.rows["month"] == MONTH].sort_values(["downloads", "name"], ascending=[False, True])
     others = rows[rows["name"] != "Qwen"].head(8)
     out.append(FromHistory("the next eight organisations combined", period, "atom", "uploader", "million downloads",
-                           others["downloads"].sum() / 1e6, "atom-next8-month-2026-02", _n(figs, "atom-next8-month-2026-02"),
+                           others["downloads"].sum() / 1e6, "atom-next8-month-2026-02", _n(pub, "atom-next8-month-2026-02"),
                            "by organisation: " + ", ".join(others["name"])))
     return out
 
@@ -607,7 +640,7 @@ def get(claim_id: str) -> Claim:
     raise KeyError(f"no claim {claim_id!r} (claims: {', '.join(c.id for c in REGISTRY)})")
 
 
-def judge(checks: list[Check], figs: pd.DataFrame) -> tuple[str, list[str], bool]:
+def judge(checks: list[Check], pub: pd.DataFrame) -> tuple[str, list[str], bool]:
     """Verdict over the faithful readings, the universes where the claim holds, and whether the
     support is secondary-only. Unfaithful readings never count (see ``notes``)."""
     known = [c for c in checks if c.holds is not None and c.faithful]
@@ -621,23 +654,25 @@ def judge(checks: list[Check], figs: pd.DataFrame) -> tuple[str, list[str], bool
     else:
         verdict = "does-not-hold"
     support = good if good else known
-    secondary = _secondary(figs, sorted({f for c in support for f in c.figures}))
+    secondary = _secondary(pub, sorted({f for c in support for f in c.published}))
     return verdict, [c.universe for c in good], secondary
 
 
-def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, hist: history.History | None = None) -> list[Result]:
-    """Judge every claim against the published figures; measure it on ``snap`` if given, and
-    from a history of snapshots (``hist``) for the published figures' own periods if given."""
-    figs = figures if figures is not None else published.load()
+def evaluate(snap: Snapshot | None = None, published: pd.DataFrame | None = None, hist: history.History | None = None,
+             only: tuple[str, ...] | None = None) -> list[Result]:
+    """Judge every claim (or the ``only`` ones) against the published figures; measure it on
+    ``snap`` if given, and from a history of snapshots (``hist``) for the published figures' own
+    periods if given."""
+    pub = published if published is not None else published_figures.load()
     reader = _Reader(hist) if hist is not None else None
     results = []
-    for claim in REGISTRY:
-        checks, consistency = claim.check(figs)
-        verdict, holds_under, secondary = judge(checks, figs)
+    for claim in REGISTRY if only is None else [get(c) for c in only]:
+        checks, consistency = claim.check(pub)
+        verdict, holds_under, secondary = judge(checks, pub)
         notes = [c.would for c in checks if not c.faithful and c.holds and c.would]
-        used = list(dict.fromkeys([*claim.figures, *(f for c in checks for f in c.figures)]))
-        sources = [
-            {"id": i, "source": figs.loc[i, "source"], "url": figs.loc[i, "url"], "kind": figs.loc[i, "kind"], "as_of": figs.loc[i, "as_of"], "value": figs.loc[i, "value"], "unit": figs.loc[i, "unit"]}
+        used = list(dict.fromkeys([*claim.published, *(f for c in checks for f in c.published)]))
+        citations = [
+            {"id": i, "source": pub.loc[i, "source"], "url": pub.loc[i, "url"], "kind": pub.loc[i, "kind"], "as_of": pub.loc[i, "as_of"], "value": pub.loc[i, "value"], "unit": pub.loc[i, "unit"]}
             for i in used
         ]
         results.append(
@@ -648,10 +683,10 @@ def evaluate(snap: Snapshot | None = None, figures: pd.DataFrame | None = None, 
                 verdict=verdict,
                 holds_under=holds_under,
                 secondary_only=secondary,
-                sources=sources,
+                citations=citations,
                 notes=notes,
                 measured=claim.measure(snap) if snap is not None else None,
-                from_history=_FROM_HISTORY[claim.id](reader, figs) if reader is not None else None,
+                from_history=_FROM_HISTORY[claim.id](reader, pub) if reader is not None else None,
             )
         )
         for f in results[-1].from_history or []:
@@ -671,6 +706,15 @@ def history_table(results: list[Result]) -> pd.DataFrame:
                          "difference": f"{100 * f.difference:+.1f}%" if f.difference is not None else "",
                          "note": f.note})
     return pd.DataFrame(rows)
+
+
+def result(claim_id: str, snap: Snapshot | None = None, hist: history.History | None = None) -> Result:
+    """One claim's Result (``evaluate`` for that claim alone).
+
+    >>> result("C3").verdict_text
+    'holds'
+    """
+    return evaluate(snap, hist=hist, only=(claim_id,))[0]
 
 
 def table(results: list[Result]) -> pd.DataFrame:

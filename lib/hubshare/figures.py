@@ -12,12 +12,12 @@ so a rerun on the same data writes byte-identical PNG files.
 from __future__ import annotations
 
 import textwrap
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import matplotlib
+import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
@@ -42,13 +42,6 @@ def colour(name: str) -> str:
     return FAMILY_COLOURS.get(name) or REGION_COLOURS.get(name) or OTHER_COLOUR
 
 
-@contextmanager
-def style():
-    """The house style (for code that draws outside ``new``)."""
-    with plt.style.context(str(paths.STYLE)):
-        yield
-
-
 def use_style() -> None:
     """Make the house style the default for every later figure (titles, legends and ticks are
     styled when drawn, so the style must stay in force, not only while the axes are made)."""
@@ -66,11 +59,17 @@ def new(nrows: int = 1, ncols: int = 1, *, width: float = 8.0, height: float = 4
 
 
 def hbars(ax, labels: Sequence[str], values: Sequence[float], *, colours: Sequence[str] | None = None,
-          value_labels: Sequence[str] | None = None, xlabel: str = "") -> None:
-    """Horizontal bars, largest first at the top, each labelled with its value."""
+          value_labels: Sequence[str] | None = None, xlabel: str = "", highlight: str | None = None) -> None:
+    """Horizontal bars, largest first at the top, each labelled with its value; each in its
+    family's colour, or with ``highlight``, that one in its colour and the rest grey."""
     y = np.arange(len(labels))
-    colours = list(colours) if colours is not None else [colour(str(lab)) for lab in labels]
-    ax.barh(y, values, color=colours, edgecolor="#555555", linewidth=0.4)
+    if colours is None:
+        def one(lab):
+            named = lab in FAMILY_COLOURS or lab in REGION_COLOURS
+            return colour(lab) if highlight is None or (lab == highlight and named) else HOLDS_COLOUR if lab == highlight else OTHER_COLOUR
+
+        colours = [one(str(lab)) for lab in labels]
+    ax.barh(y, values, color=list(colours), edgecolor="#555555", linewidth=0.4)
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
@@ -102,19 +101,126 @@ def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> None:
 def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *, text: Iterable[str] | None = None,
             vmin: float = 0.0, vmax: float = 1.0, cbar_label: str = "") -> None:
     """A labelled heatmap (cividis, readable in grey) with each cell's value written in it."""
-    masked = np.ma.masked_invalid(np.asarray(values, dtype=float))
-    im = ax.imshow(masked, cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(len(cols)), cols)
-    ax.set_yticks(range(len(rows)), rows)
-    ax.grid(False)
-    labels = list(text) if text is not None else [fmt.percent(v) for v in np.asarray(values, dtype=float).ravel()]
-    for k, label in enumerate(labels):
-        i, j = divmod(k, len(cols))
-        v = np.asarray(values, dtype=float)[i, j]
-        dark = not np.isnan(v) and (v - vmin) / ((vmax - vmin) or 1) < 0.55
-        ax.text(j, i, label, ha="center", va="center", fontsize=10, color="white" if dark else "black")
-    cb = ax.figure.colorbar(im, ax=ax, shrink=0.85)
-    cb.set_label(cbar_label)
+    import pandas as pd
+    import seaborn as sns
+
+    values = np.asarray(values, dtype=float)
+    labels = np.array(list(text) if text is not None else [fmt.percent(v) for v in values.ravel()], dtype=object).reshape(values.shape)
+    sns.heatmap(pd.DataFrame(values, index=list(rows), columns=list(cols)), ax=ax, cmap="cividis", vmin=vmin, vmax=vmax,
+                annot=labels, fmt="", annot_kws={"fontsize": 10}, linewidths=1, linecolor="white",
+                cbar_kws={"label": cbar_label, "shrink": 0.85})
+    ax.tick_params(length=0)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+
+
+def definitions_heatmap(ax, grid, metric: str = "downloads_30d", name: str = "Qwen") -> None:
+    """``name``'s share under each universe × attribution (a ``metrics.share_grid`` table) for
+    one metric."""
+    from . import metrics
+
+    table = grid[grid["metric"] == metric].set_index(["universe", "attribution"])["share"]
+    universes = [u for u in ("all", "llm", "atom") if u in table.index.get_level_values(0)]
+    values = np.array([[table.get((u, a), np.nan) for a in metrics.ATTRIBUTIONS] for u in universes])
+    heatmap(ax, values, [UNIVERSE_NAMES[u] for u in universes], [f"by {a}" for a in metrics.ATTRIBUTIONS], cbar_label=f"{name}'s share")
+
+
+UNIVERSE_NAMES = {"all": "all models", "llm": "language models", "atom": "ATOM's tracked list"}
+
+
+def breakdown_bars(ax, table, *, highlight: Iterable[str] = (), xlabel: str = "30-day downloads") -> None:
+    """A ``metrics.breakdown`` table as bars with value and share; the values in ``highlight``
+    drawn in blue, the rest grey (or all in light blue when nothing is highlighted)."""
+    marked = set(highlight)
+    colours = [("#0072B2" if v in marked else OTHER_COLOUR) if marked else "#56B4E9" for v in table["value"]]
+    hbars(ax, list(table["value"]), list(table["downloads"]), colours=colours, xlabel=xlabel,
+          value_labels=[f"{fmt.count(d)}  ({fmt.percent(s)})" for d, s in zip(table["downloads"], table["share"])])
+
+
+def concentration(ax, curve: np.ndarray, marks: Sequence[int] = (1, 10, 100)) -> None:
+    """The cumulative share of downloads by rank (``metrics.concentration``'s curve), on a log
+    rank axis, with the top 1, 10 and 100 marked."""
+    ranks = np.arange(1, len(curve) + 1)
+    ax.plot(ranks, curve, color="#0072B2", linewidth=2)
+    ax.set_xscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("repos, ranked by 30-day downloads (log scale)")
+    ax.set_ylabel("cumulative share of downloads")
+    for k in (k for k in marks if k <= len(curve)):
+        ax.plot([k], [curve[k - 1]], "o", color="#0072B2")
+        ax.annotate(f"top {k}: {fmt.percent(curve[k - 1])}", (k, curve[k - 1]), textcoords="offset points", xytext=(6, -14), fontsize=9)
+
+
+def paired_bars(ax, table, *, pair: tuple[str, str], labels: tuple[str, str], xlabel: str = "30-day downloads") -> None:
+    """Two bars per name (``table``: a ``name`` column and the two ``pair`` columns), the
+    second hatched, each in the name's colour: the same families under two attributions, say."""
+    import pandas as pd
+    import seaborn as sns
+
+    long = pd.concat([pd.DataFrame({"name": table["name"], "value": table[col], "kind": label}) for col, label in zip(pair, labels)])
+    sns.barplot(long, y="name", x="value", hue="kind", hue_order=list(labels), ax=ax, orient="h", edgecolor="#555555", linewidth=0.4,
+                saturation=1)
+    names = list(table["name"])
+    for k, bar in enumerate(ax.patches[: 2 * len(names)]):
+        second = k >= len(names)
+        bar.set_facecolor(colour(names[k % len(names)]))
+        bar.set_alpha(0.45 if second else 1.0)
+        bar.set_hatch("///" if second else "")
+    handles = [matplotlib.patches.Patch(facecolor=OTHER_COLOUR, edgecolor="#555555", label=labels[0]),
+               matplotlib.patches.Patch(facecolor=OTHER_COLOUR, edgecolor="#555555", hatch="///", alpha=0.6, label=labels[1])]
+    ax.legend(handles=handles, loc="lower right")
+    ax.grid(axis="y", visible=False)
+    ax.set_ylabel("")
+    ax.set_xlabel(xlabel)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt.tick))
+
+
+def against_sum(ax, table, *, one: str, others: Sequence[str], xlabels: Sequence[str], ylabel: str = "30-day downloads") -> None:
+    """``one`` beside the stacked sum of ``others``, for each row of ``table`` (one group of bars
+    per row, labelled by ``xlabels``)."""
+    x = np.arange(len(table))
+    ax.bar(x - 0.2, table[one], width=0.38, color=colour(one), label=one)
+    bottom = np.zeros(len(table))
+    for name in others:
+        ax.bar(x + 0.2, table[name], width=0.38, bottom=bottom, color=colour(name), label=name)
+        bottom = bottom + np.asarray(table[name], dtype=float)
+    ax.set_xticks(x, list(xlabels))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt.tick))
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="x", visible=False)
+    ax.legend()
+
+
+def published_timeline(ax, pub, ids: Sequence[str], *, band: tuple[float, float], band_label: str, line: float, ylabel: str) -> None:
+    """Published figures (``ids`` of the published table, values in millions) on a date axis:
+    circles for exact values, triangles for lower bounds ("more than"), a shaded band (the
+    reading of a claim) and a dashed line at ``line``."""
+    import matplotlib.dates as mdates
+
+    from . import published
+
+    ax.axhspan(*band, color="#0072B2", alpha=0.10, label=band_label)
+    ax.axhline(line, color="#333333", linewidth=0.8, linestyle="--")
+    dates = []
+    for fig_id in ids:
+        row = pub.loc[fig_id]
+        lower = row["bound"] == "lower"
+        when = published.as_date(row["as_of"])
+        dates.append(when)
+        ax.plot(when, row["number"], marker="^" if lower else "o", markersize=10, color=FAILS_COLOUR if lower else HOLDS_COLOUR, linestyle="")
+        ax.annotate(f"{'more than ' if lower else ''}{fmt.millions(row['number'])}\n{fig_id}", (when, row["number"]),
+                    textcoords="offset points", xytext=(8, -22 if lower else 6), fontsize=8.5)
+    import pandas as pd
+
+    ax.set_xlim(min(dates) - pd.Timedelta(days=25), max(dates) + pd.Timedelta(days=20))
+    values = [pub.loc[i, "number"] for i in ids] + list(band) + [line]
+    ax.set_ylim(min(values) * 0.85, max(values) * 1.12)
+    ax.xaxis.set_major_locator(mdates.MonthLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left")
 
 
 MEASURED_COLOUR = "#56B4E9"
@@ -130,7 +236,7 @@ def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
 
     bars = []  # (label, value, colour, hatch)
     for c in result.checks:
-        upper = "upper bound" in c.note
+        upper = c.upper_bound
         col = UNKNOWN_COLOUR if not c.faithful else HOLDS_COLOUR if c.holds else FAILS_COLOUR
         bars.append((("≤ " if upper else "") + c.universe, c.value, col, "///" if upper else ""))
     for _, row in (measured.iterrows() if measured is not None else []):
@@ -142,7 +248,8 @@ def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
     ax.axvline(50, color="#333333", linestyle="--", linewidth=1)
     ax.text(50.5, -0.6, "50%", fontsize=9)
     for yi, b in zip(y, bars):
-        ax.text(b[1] + 0.8, yi, f"{b[1]:.1f}%", va="center", fontsize=8.5)
+        ax.text(b[1] + 0.8, yi, f"{b[1]:.1f}%", va="center", fontsize=8.5,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6})  # readable where it crosses the 50% line
     ax.set_xlim(0, 100)
     ax.set_xlabel("Qwen's share of downloads (%)")
     ax.grid(axis="y", visible=False)
@@ -230,6 +337,26 @@ def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", perc
     ax.legend(ncols=min(4, len(table.columns)), loc="best")
 
 
+def cumulative_lines(ax, curves, points=(), markers=()) -> None:
+    """Cumulative curves by month's end (log scale), published figures as diamonds, and dotted
+    markers ``(month, label)`` for months a source names."""
+    month_lines(ax, curves, log=True, ylabel="cumulative downloads at the month's end", at="end")
+    if points:
+        published_points(ax, points, legend="published figure")
+    for row, (month, label) in enumerate(markers):
+        month_marker(ax, month, label, row)
+
+
+def share_lines(ax, table, points=(), threshold: float | None = 0.5, ylabel: str = "share of the month's downloads") -> None:
+    """Shares by month, one line per column, a dashed line at ``threshold`` and published shares
+    as diamonds."""
+    month_lines(ax, table, percent=True, ylabel=ylabel)
+    if threshold is not None:
+        ax.axhline(threshold, color="#333333", linestyle="--", linewidth=0.8)
+    if points:
+        published_points(ax, points, percent=True)
+
+
 def published_points(ax, points, *, percent: bool = False, legend: str = "published figure") -> None:
     """Published figures on a time axis: ``points`` are ``(month YYYY-MM, value, label)`` drawn
     as black diamonds mid-month (values in downloads, or shares 0–1 with ``percent``), each
@@ -263,7 +390,10 @@ class Saved:
         return f"saved {paths.relative(self.png)} and .svg"
 
 
-def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool = False, period: str | None = None) -> str:
+def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool = False, period: str | None = None,
+                  attribution: str = "") -> str:
+    """The footnote of a chart: synthetic-data warning, source, snapshot, period, Definition, and
+    the notices the data's licences ask for (the snapshot's own and ``attribution``)."""
     parts = []
     if synthetic:
         parts.append("SYNTHETIC DATA generated by hubshare.synthetic, not the real Hub.")
@@ -277,11 +407,14 @@ def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool =
         parts.append(f"Period: {period}.")
     if definition is not None:
         parts.append(f"Definition: {getattr(definition, 'label', definition)}.")
+    notices = [n for n in (getattr(snapshot, "attribution", ""), attribution) if n]
+    if notices:
+        parts.append("Data: " + "; ".join(notices) + ".")
     return " ".join(parts)
 
 
 def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definition=None, synthetic: bool = False,
-         period: str | None = None, folder: Path | None = None) -> Saved:
+         period: str | None = None, folder: Path | None = None, attribution: str = "") -> Saved:
     """Add the footnote and write ``figures/{notebook}-{name}.png`` and ``.svg``.
 
     ``notebook`` is the notebook's ``NN-slug``; ``source`` names where the numbers come from;
@@ -290,7 +423,7 @@ def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definitio
     """
     folder = folder or paths.FIGURES
     folder.mkdir(parents=True, exist_ok=True)
-    text = footnote_text(source, snapshot, definition, synthetic, period)
+    text = footnote_text(source, snapshot, definition, synthetic, period, attribution)
     width_in = fig.get_figwidth()
     lines = textwrap.wrap(text, int(width_in * 15))
     line_h = 0.16 / fig.get_figheight()
@@ -303,10 +436,37 @@ def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definitio
     return Saved(base.with_suffix(".png"), base.with_suffix(".svg"))
 
 
-def setup_notebook() -> None:
-    """Display settings every notebook shares: PNG figures inline, wide readable tables."""
+_NOTEBOOK: list[str] = []  # the notebook ``setup_notebook`` was called from, for ``chart``
+
+
+def chart(draw, *args, name: str, title: str, source: str, snapshot=None, definition=None, synthetic: bool = False,
+          period: str | None = None, attribution: str = "", width: float = 8.0, height: float = 4.5, notebook: str | None = None,
+          **kw) -> Saved:
+    """One chart in one call: a figure in the house style, ``draw(ax, *args, **kw)``, the title
+    (prefixed "SYNTHETIC: " for synthetic data), the footnote, and the PNG and SVG files
+    ``figures/{notebook}-{name}`` (``notebook`` defaults to the one ``setup_notebook`` named).
+
+    >>> chart(hbars, ["Qwen", "Llama"], [3e6, 1e6], name="bars", title="Two bars", source="example",
+    ...       notebook="99-example", folder=None)                                 # doctest: +SKIP
+    """
+    notebook = notebook or (_NOTEBOOK[-1] if _NOTEBOOK else None)
+    if not notebook:
+        raise ValueError("chart needs notebook= (or setup_notebook(NOTEBOOK) first)")
+    folder = kw.pop("folder", None)
+    fig, ax = new(width=width, height=height)
+    draw(ax, *args, **kw)
+    ax.set_title(("SYNTHETIC: " if synthetic and not title.startswith("SYNTHETIC") else "") + title)
+    return save(fig, notebook, name, source=source, snapshot=snapshot, definition=definition, synthetic=synthetic, period=period,
+                folder=folder, attribution=attribution)
+
+
+def setup_notebook(notebook: str | None = None) -> None:
+    """Display settings every notebook shares: PNG figures inline, wide readable tables. With
+    ``notebook`` (its ``NN-slug``), ``chart`` names the files after it."""
     import pandas as pd
 
+    if notebook:
+        _NOTEBOOK[:] = [notebook]
     use_style()
     pd.set_option("display.max_columns", 20)
     pd.set_option("display.max_colwidth", 110)

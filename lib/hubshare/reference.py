@@ -37,6 +37,10 @@ ATOM_LIST_DATE = "2026-03-27"
 ATOM_REGIONS = ("china", "us", "eu", "other", "unknown")
 
 
+ATOM_ATTRIBUTION = "ATOM Project tracked-models list (github.com/Interconnects-AI/tracked-models), Apache License 2.0"
+"""The notice every chart drawn over ATOM's list (the ``atom`` universe) carries."""
+
+
 @lru_cache(maxsize=1)
 def atom_models() -> pd.DataFrame:
     """ATOM's tracked-models list of 2026-03-27 (``org``, ``model``, ``modelId``): the curated

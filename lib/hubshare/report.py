@@ -100,33 +100,59 @@ def export_html(path: Path, out_dir: Path) -> Path:
     return out
 
 
-def write_claims(out_dir: Path, hist=None) -> None:
+def write_claims(out_dir: Path, hist=None) -> list:
+    """``claims.json`` and ``claims.txt`` in ``out_dir``; returns the results."""
     from . import claims, snapshot
 
     snap = snapshot.load(paths.default_snapshot())
     results = claims.evaluate(snap, hist=hist)
     (out_dir / "claims.json").write_text(json.dumps([r.to_dict() for r in results], indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     (out_dir / "claims.txt").write_text(claims.table(results).to_string(index=False) + "\n", encoding="utf-8")
+    return results
 
 
-def write_index(out_dir: Path, pages: list[Path]) -> Path:
-    items = []
+BOARD = "00-overview-verdicts.svg"
+"""The verdict board notebook 00 draws, shown at the top of the index page."""
+STYLE = (
+    "body{font-family:sans-serif;max-width:64em;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}"
+    "img{width:100%}table{border-collapse:collapse;font-size:0.9em}"
+    "th,td{border-bottom:1px solid #ccc;padding:0.35em 0.6em;text-align:left;vertical-align:top}"
+    "th{background:#f2f2f2}dt{font-weight:bold;margin-top:0.6em}dd{margin-left:1.5em}"
+)
+
+
+def notebook_question(path: Path) -> tuple[str, str]:
+    """A notebook's title (its first ``#`` heading) and the question it answers (its metadata
+    ``hubshare.question``; empty when it has none)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    title = next((line.lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown"
+                  for line in c.source.splitlines() if line.startswith("# ")), path.stem)
+    return title, nb.metadata.get("hubshare", {}).get("question", "")
+
+
+def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Path, notebooks_dir: Path | None = None) -> Path:
+    """``index.html``: the verdict board and the claims table, then every notebook with the
+    question it answers."""
+    from . import claims
+
+    esc = html.escape
+    board = figures_dir / BOARD
+    parts = ["<!doctype html><html><head><meta charset='utf-8'><title>hubshare report</title>",
+             f"<style>{STYLE}</style></head><body><h1>Qwen's downloads on the Hugging Face Hub: four claims, checked</h1>"]
+    if board.exists():
+        rel = os.path.relpath(board, out_dir)
+        parts.append(f"<p><img src='{esc(rel)}' alt='Verdict board: each claim under every universe the published figures allow'></p>")
+    table = claims.table(results)
+    parts.append("<h2>Claims</h2>" + table.to_html(index=False, border=0, escape=True, na_rep=""))
+    parts.append("<p>Also as <a href='claims.txt'>claims.txt</a> and <a href='claims.json'>claims.json</a>.</p><h2>Notebooks</h2><dl>")
     for p in pages:
-        import nbformat
-
-        nb = nbformat.read(paths.NOTEBOOKS / (p.stem + ".ipynb"), as_version=4)
-        title = next((line.lstrip("# ").strip() for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("# ")), p.stem)
-        items.append(f'<li><a href="{html.escape(p.name)}">{html.escape(p.stem[:2])} · {html.escape(title)}</a></li>')
-    page = (
-        "<!doctype html><html><head><meta charset='utf-8'><title>hubshare report</title>"
-        "<style>body{font-family:sans-serif;max-width:44em;margin:2em auto;line-height:1.5}</style></head><body>"
-        "<h1>hubshare report</h1><p>Notebooks executed by <code>make report</code>. Claims table: "
-        "<a href='claims.txt'>claims.txt</a>, <a href='claims.json'>claims.json</a>.</p><ol>"
-        + "".join(items)
-        + "</ol></body></html>\n"
-    )
+        title, question = notebook_question((notebooks_dir or paths.NOTEBOOKS) / (p.stem + ".ipynb"))
+        parts.append(f"<dt><a href='{esc(p.name)}'>{esc(p.stem[:2])} · {esc(title)}</a></dt>" + (f"<dd>{esc(question)}</dd>" if question else ""))
+    parts.append("</dl></body></html>\n")
     out = out_dir / "index.html"
-    out.write_text(page, encoding="utf-8")
+    out.write_text("".join(parts), encoding="utf-8")
     return out
 
 
@@ -157,14 +183,14 @@ def main() -> int:
         os.environ["HUBSHARE_FIGURES"] = str(figures_dir)
     figures_dir.mkdir(parents=True, exist_ok=True)
     try:
-        write_claims(out_dir, hist)
+        results = write_claims(out_dir, hist)
         series = notebooks()
         if label:
             (out_dir / "notebooks").mkdir(exist_ok=True)
             series = [Path(shutil.copy(nb, out_dir / "notebooks" / nb.name)) for nb in series]
         for nb, secs in run_all(series):
             print(f"  ran {nb.name} in {secs:.1f} s")
-        index = write_index(out_dir, [export_html(nb, out_dir) for nb in series])
+        index = write_index(out_dir, [export_html(nb, out_dir) for nb in series], results, figures_dir, series[0].parent if series else None)
     except Exception as exc:  # one line for the user; the notebook and cell are named
         print(f"error: {exc}", file=sys.stderr)
         return 1

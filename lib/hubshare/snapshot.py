@@ -4,8 +4,8 @@ A snapshot is what the Hub listed at one moment, one row per model repo. ``save(
 atomically; ``load()`` verifies checksum and schema before anything reads it; ``validate()``
 lists every problem instead of stopping at the first.
 
->>> snap = load(paths.SAMPLE_SNAPSHOT)            # doctest: +SKIP
->>> snap.label, len(snap.models)                  # doctest: +SKIP
+>>> snap = load(paths.SAMPLE_SNAPSHOT)
+>>> snap.label, len(snap.models)
 ('2026-05-16-trending-sample', 1000)
 """
 
@@ -17,12 +17,13 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -86,6 +87,13 @@ class Snapshot:
     table: pa.Table
     _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
+    def describe(self) -> str:
+        """What the snapshot is, in a line or two: label, size, date, and whether it is a sample."""
+        text = f"{self.label}: {len(self):,} models listed on {self.date}"
+        if self.is_sample:
+            text += "\nA sample, not a census: totals and shares below are those of the sample's repos."
+        return text
+
     def cached(self, key: Any, make: Callable[[], Any]) -> Any:
         """The value stored under ``key`` for this snapshot, made by ``make()`` the first time.
 
@@ -104,6 +112,11 @@ class Snapshot:
     @property
     def label(self) -> str:
         return self.manifest.get("label", "")
+
+    @property
+    def attribution(self) -> str:
+        """The notice the data's licence asks for (the manifest's ``attribution``), or ''."""
+        return str(self.manifest.get("attribution", ""))
 
     @property
     def taken_at(self) -> pd.Timestamp:
@@ -307,7 +320,7 @@ def check(folder: Path | str, columns: tuple[str, ...] | None = None) -> tuple[d
 def validate(folder: Path | str) -> list[str]:
     """Every problem of a snapshot folder, as readable lines; an empty list means valid.
 
-    >>> validate(paths.SAMPLE_SNAPSHOT)               # doctest: +SKIP
+    >>> validate(paths.SAMPLE_SNAPSHOT)
     []
     """
     return check(folder)[2]
@@ -365,9 +378,9 @@ def build_manifest(
 ) -> dict[str, Any]:
     """The manifest of ``table`` (without ``sha256``, which ``save`` fills in)."""
     if created_at is None:
-        created_at = datetime.now(timezone.utc)
+        created_at = datetime.now(UTC)
     if isinstance(created_at, datetime):
-        created_at = created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        created_at = created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     if hub_version is None:
         import huggingface_hub
 

@@ -78,7 +78,7 @@ class FakeHub:
         self._thread: threading.Thread | None = None
 
     # -- control
-    def fault(self, request_number: int, kind: str, times: int = 1, seconds: float = 2.0) -> "FakeHub":
+    def fault(self, request_number: int, kind: str, times: int = 1, seconds: float = 2.0) -> FakeHub:
         """Make request ``request_number`` (1-based, counting /api/models requests) and the
         ``times - 1`` after it fail with ``kind``; ``times=-1`` fails every request from there on."""
         if kind not in FAULT_KINDS:
@@ -86,7 +86,7 @@ class FakeHub:
         self.faults[request_number] = Fault(kind, times, seconds)
         return self
 
-    def limit(self, requests: int, seconds: float, *, retry_after: bool = True, headers: str = "always", scope: str = "models") -> "FakeHub":
+    def limit(self, requests: int, seconds: float, *, retry_after: bool = True, headers: str = "always", scope: str = "models") -> FakeHub:
         """A fixed-window rate limit on /api/models: ``requests`` per ``seconds``, the window
         starting at the first request. Over it: 429 with ``RateLimit`` and ``RateLimit-Policy``
         (and ``Retry-After`` unless ``retry_after`` is false). ``headers="always"`` sends the two
@@ -95,7 +95,7 @@ class FakeHub:
         self._limit = {"n": requests, "w": seconds, "retry_after": retry_after, "headers": headers, "start": None, "count": 0, "scope": scope}
         return self
 
-    def unlimit(self) -> "FakeHub":
+    def unlimit(self) -> FakeHub:
         self._limit = None
         return self
 
@@ -128,7 +128,7 @@ class FakeHub:
         commits.sort(key=lambda c: c["date"], reverse=True)
         return sha
 
-    def file_fault(self, kind: str) -> "FakeHub":
+    def file_fault(self, kind: str) -> FakeHub:
         """The next file GET fails with ``kind`` (drop: half the bytes, then hang up; corrupt:
         other bytes than the ETag promises; 500: a server error)."""
         if kind not in FILE_FAULTS:
@@ -152,7 +152,7 @@ class FakeHub:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self, port: int = 0) -> "FakeHub":
+    def start(self, port: int = 0) -> FakeHub:
         hub = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -28,6 +28,8 @@ TRENDING_SOURCE = {
     "via": "github.com/0motionguy/starscreener, data/huggingface-trending.json "
     "at commit 075d321ea4ca2f122027ea58d5de3e5cbcc74020 (MIT License, (c) 2026 Mirko Basil Dolger)",
 }
+TRENDING_ATTRIBUTION = "trending list from starscreener (github.com/0motionguy/starscreener), MIT License, (c) 2026 Mirko Basil Dolger"
+"""What the MIT notice of the source asks to keep: every chart of this snapshot carries it."""
 TRENDING_NOTE = (
     "A sample, not a census: the Hub's 1,000 trending models on 2026-05-16. downloads_all_time "
     "is null (the source lacks it); tags hold only licence, base-model and format tags; gated is unknown."
@@ -91,6 +93,6 @@ def build_trending_sample(out: Path | str | None = None, *, overwrite: bool = Tr
         source=TRENDING_SOURCE,
         created_at="2026-05-16T14:01:12Z",
         hub_version="none (transcribed from a JSON file, not fetched with huggingface_hub)",
-        extra={"sample": True, "note": TRENDING_NOTE},
+        extra={"sample": True, "note": TRENDING_NOTE, "attribution": TRENDING_ATTRIBUTION},
     )
     return snapshot.save(table, Path(out) if out else paths.SAMPLE_SNAPSHOT, manifest, overwrite=overwrite)
