@@ -296,7 +296,60 @@ def census_import(n: int, cache: Path = CACHE) -> dict:
     return {"total": time.perf_counter() - t0, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-CHILD = {"ours": ours, "duckdb_totals": duckdb_totals, "ours_months": ours_months, "duckdb_months": duckdb_months}
+# --------------------------------------------------------------------------- end to end
+
+E2E = {"shares": ["shares"], "claims": ["claims"]}
+"""Commands timed end to end, each with ``--snapshot PATH`` added."""
+
+
+def _cli_args(name: str, path: Path) -> list[str]:
+    return [*E2E[name], "--snapshot", str(path)]
+
+
+def cli_in_process(arg: str) -> dict:
+    """The work of one command (load, compute, print) in a process whose imports are done: the
+    in-process time the end-to-end row compares with. ``arg`` is ``NAME:PATH``."""
+    import contextlib
+    import io
+
+    import hubshare.claims  # noqa: F401  (what the commands import lazily, loaded before the clock starts)
+    import hubshare.families  # noqa: F401
+    import hubshare.metrics  # noqa: F401
+    from hubshare import cli
+
+    name, path = arg.split(":", 1)
+    out = io.StringIO()
+    t0 = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(_cli_args(name, Path(path)))
+    if code:
+        raise RuntimeError(f"hubshare {name} exited {code}")
+    return {"total": time.perf_counter() - t0, "lines": out.getvalue().count("\n")}
+
+
+def cli_wall(name: str, path: Path) -> float:
+    """Seconds from starting ``hubshare NAME --snapshot PATH`` to its exit (process start and imports included)."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "hubshare", *_cli_args(name, path)], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"hubshare {name} failed: {out.stderr.strip()[-300:]}")
+    return time.perf_counter() - t0
+
+
+def bench_end_to_end(path: Path, repeat: int) -> list[dict]:
+    """Each command of ``E2E`` run as a user runs it, against the same work in a warm process."""
+    rows = []
+    for name in E2E:
+        inside = min(_in_child("cli_in_process", Path(f"{name}:{path}"))["total"] for _ in range(max(1, repeat)))
+        wall = min(cli_wall(name, path) for _ in range(max(1, repeat)))
+        rows.append({"command": name, "wall": wall, "in_process": inside})
+        print(f"end to end: hubshare {name} --snapshot ({path.name}): {wall:.2f} s from process start to exit, "
+              f"{inside:.2f} s for the same work in a warm process, ratio {wall / inside:.2f} (goal ≤ 1.5)")
+    return rows
+
+
+CHILD = {"ours": ours, "duckdb_totals": duckdb_totals, "ours_months": ours_months, "duckdb_months": duckdb_months,
+         "cli_in_process": cli_in_process}
 
 
 def _in_child(func: str, path: Path, cache: Path = CACHE) -> dict:
@@ -353,6 +406,7 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=SIZES, help="comma-separated model counts")
     p.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the fastest counts (default 3)")
     p.add_argument("--no-notebooks", action="store_true", help="skip timing the notebooks")
+    p.add_argument("--no-end-to-end", action="store_true", help="skip timing the commands from process start to exit")
     p.add_argument("--months-size", type=int, default=2_500_000, metavar="N", help="models per snapshot of the months benchmark (0 skips it)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
@@ -360,7 +414,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.child:
         func, arg = args.child
-        print(json.dumps(census_import(int(arg), args.cache) if func == "census_import" else CHILD[func](Path(arg))))
+        if func == "census_import":
+            print(json.dumps(census_import(int(arg), args.cache)))
+        else:
+            print(json.dumps(CHILD[func](arg if func == "cli_in_process" else Path(arg))))
         return 0
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -400,6 +457,8 @@ def main(argv=None) -> int:
     last = results[-1]
     print(f"goals at {last['size']:,}: ratio {last['total'] / last['duckdb']:.2f} (goal ≤ 0.5), peak {last['peak_mb']:.0f} MB (goal < 2000)"
           + (f", growth {summary['growth']:.2f} (goal ≤ 1.3)" if "growth" in summary else ""))
+    if not args.no_end_to_end:
+        summary["end_to_end"] = bench_end_to_end(snapshot_path(last["size"], cache=args.cache), args.repeat)
     if args.months_size:
         summary["months"] = bench_months(args.months_size, args.repeat, args.cache)
         if summary["months"] is None:

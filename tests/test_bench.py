@@ -2,6 +2,7 @@
 difference is caught. (Timings are measured by make bench, never asserted here.)"""
 
 import importlib.util
+import json
 import subprocess
 import sys
 
@@ -50,7 +51,9 @@ def test_bench_command_runs_at_a_small_size(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "identical in hubshare and DuckDB" in r.stdout and "ratio" in r.stdout
     assert "months: 12 months by family" in r.stdout and "census import of 20,000 models" in r.stdout
-    assert (tmp_path / "b.json").exists()
+    assert "end to end: hubshare shares --snapshot" in r.stdout and "end to end: hubshare claims --snapshot" in r.stdout
+    rows = json.loads((tmp_path / "b.json").read_text())["end_to_end"]
+    assert [row["command"] for row in rows] == ["shares", "claims"] and all(row["wall"] > row["in_process"] > 0 for row in rows)
 
 
 def test_months_agree_with_duckdb(bench, tmp_path):

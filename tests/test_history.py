@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from hubshare import history
+from hubshare import history, paths
 from hubshare.errors import HistoryError
 
 from conftest import make_snapshot, run_cli
@@ -114,6 +114,12 @@ def test_months_bad_input(three_months, args, code):
     base = [] if "--snapshots" in args else ["--snapshots", str(three_months)]
     r = run_cli("months", *base, *args)
     assert r.returncode == code and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_months_of_snapshots_without_all_time_counts_is_one_error():
+    r = run_cli("months", "--snapshots", str(paths.SNAPSHOTS))
+    assert r.returncode == 1 and r.stdout == "" and r.stderr.count("\n") == 1
+    assert "no snapshot with all-time counts" in r.stderr and "left out: 2026-05-16-trending-sample (no all-time counts)" in r.stderr
 
 
 @pytest.fixture

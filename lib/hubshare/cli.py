@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__, fmt, paths
-from .errors import HubshareError, RefreshError
+from .errors import HistoryError, HubshareError, RefreshError
 
 EPILOG = """examples:
   hubshare claims                               the four Qwen claims judged on published figures
@@ -367,6 +367,9 @@ def cmd_months(args: argparse.Namespace) -> int:
     from . import history
 
     h = history.History.from_folder(args.snapshots)
+    if not len(h):
+        left = "".join(f"; left out: {label} ({why})" for label, why in h.skipped)
+        raise HistoryError(f"{h.coverage}: a month is the difference of two snapshots' all-time counts{left}")
     result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution)
     if args.json:
         _print_json(result.to_records())
