@@ -81,25 +81,43 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _family_sql(source: str, key: str) -> str:
-    """Org family, name family and root family (org, else name) of the ids in ``source``, as
-    family codes. The rules of families.csv become CASE expressions with constant patterns, the
-    first matching rule winning, as in hubshare."""
+def _rules_table(con) -> None:
+    """The rules of families.csv as a table ``rules`` (org, scope, pattern, family code, order)."""
     from hubshare import families
 
     rules = families.load_rules()
     code = {f: k for k, f in enumerate(rules.families)}
-    org_cases = " ".join(
-        f"WHEN ns = {_quote(r.org)}" + ("" if r.org_scope == "all" else f" AND regexp_matches(nm, {_quote(r.name_pattern)})") + f" THEN {code[r.family]}"
-        for r in rules.table.itertuples(index=False)
-    )
+    con.execute("CREATE OR REPLACE TEMP TABLE rules (org VARCHAR, whole BOOLEAN, pattern VARCHAR, fam SMALLINT, k INTEGER)")
+    con.executemany("INSERT INTO rules VALUES (?, ?, ?, ?, ?)",
+                    [(r.org, r.org_scope == "all", r.name_pattern, code[r.family], k) for k, r in enumerate(rules.table.itertuples(index=False))])
+
+
+def _family_sql(source: str, key: str) -> str:
+    """Org family, name family and root family (org, else name) of the ids in ``source``, as
+    family codes, the first matching rule winning, as in hubshare. Organisation rules are a hash
+    join with the ``rules`` table (a regular expression only for the organisations whose scope is
+    a pattern); name rules run only on the names that match the union of all name patterns."""
+    from hubshare import families
+    from hubshare.families.rules import _union_pattern
+
+    rules = families.load_rules()
+    code = {f: k for k, f in enumerate(rules.families)}
     name_cases = " ".join(f"WHEN regexp_matches(nm, {_quote(p)}) THEN {code[f]}" for f, p in rules.name_pattern.items())
+    union = _quote(_union_pattern(list(rules.name_pattern.values())))
     return f"""
     WITH base AS (
         SELECT {key} AS key, split_part(id, '/', 1) AS ns,
                CASE WHEN position('/' IN id) > 0 THEN substr(id, position('/' IN id) + 1) ELSE '' END AS nm
         FROM {source}),
-    fam AS (SELECT key, CASE {org_cases} END::SMALLINT AS org_fam, CASE {name_cases} END::SMALLINT AS name_fam FROM base)
+    org AS (
+        SELECT b.key, arg_min(r.fam, r.k) AS org_fam
+        FROM base b JOIN rules r ON r.org = b.ns
+        WHERE r.whole OR regexp_matches(b.nm, r.pattern)
+        GROUP BY b.key),
+    fam AS (
+        SELECT base.key, org.org_fam::SMALLINT AS org_fam,
+               CASE WHEN regexp_matches(nm, {union}) THEN CASE {name_cases} END END::SMALLINT AS name_fam
+        FROM base LEFT JOIN org USING (key))
     SELECT key, org_fam, name_fam, coalesce(org_fam, name_fam) AS root_fam FROM fam
     """
 
@@ -118,7 +136,7 @@ def duckdb_totals(path: Path) -> dict:
     for d in metrics.grid(universes=BENCH_UNIVERSES):
         col = "uploader" if d.attribution == "uploader" else "lineage"
         metric = "d30" if d.metric == "downloads_30d" else "dall"
-        where = "WHERE pipeline_tag IN ('text-generation', 'image-text-to-text')" if d.universe == "llm" else ""
+        where = "WHERE llm" if d.universe == "llm" else ""
         rows = con.execute(f"SELECT {col}, sum({metric})::BIGINT FROM cls {where} GROUP BY {col}").fetchall()
         totals[d.key] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
     con.close()
@@ -126,15 +144,18 @@ def duckdb_totals(path: Path) -> dict:
 
 
 def _duckdb_classify(con, path: Path) -> None:
-    """Classify every model of a snapshot in SQL into the temporary table ``cls`` (``i``, ``id``,
-    ``pipeline_tag``, ``d30``, ``dall``, ``uploader`` and ``lineage`` family codes), with the same
+    """Classify every model of a snapshot in SQL into the temporary table ``cls`` (``i``, the row in
+    ``m``; ``llm``, ``d30``, ``dall``, ``uploader`` and ``lineage`` family codes), with the same
     rules as hubshare."""
     parquet = str(path / "models.parquet").replace("'", "''")
+    # Saved snapshots are sorted by id, so the file's row number is the id order (as in hubshare).
     con.execute(f"""
         CREATE TEMP TABLE m AS
-        SELECT (row_number() OVER (ORDER BY id) - 1)::INTEGER AS i, id, base_models, pipeline_tag,
-               downloads_30d AS d30, downloads_all_time AS dall
-        FROM read_parquet('{parquet}')""")
+        SELECT file_row_number::INTEGER AS i, id, base_models, coalesce(pipeline_tag IN ('text-generation', 'image-text-to-text'), false) AS llm,
+               downloads_30d AS d30, downloads_all_time AS dall,
+               len(list_filter(base_models, lambda x: x IS NOT NULL AND x <> '' AND x <> id))::INTEGER AS n
+        FROM read_parquet('{parquet}', file_row_number = true)""")
+    _rules_table(con)
     con.execute(f"CREATE TEMP TABLE mf AS {_family_sql('m', 'i')}")
     # Parents, without empty entries and self-references; present ones get their row.
     con.execute("""
@@ -143,22 +164,28 @@ def _duckdb_classify(con, path: Path) -> None:
         SELECT p.i, p.parent, q.i AS pidx
         FROM p LEFT JOIN m q ON q.id = p.parent
         WHERE p.parent IS NOT NULL AND p.parent <> '' AND p.parent <> p.id""")
-    con.execute("CREATE TEMP TABLE np AS SELECT m.i, count(par.parent) AS n FROM m LEFT JOIN par USING (i) GROUP BY m.i")
+    con.execute("CREATE TEMP TABLE np AS SELECT i, n FROM m")
     con.execute("CREATE TEMP TABLE up AS SELECT DISTINCT parent AS id FROM par WHERE pidx IS NULL")
     con.execute(f"CREATE TEMP TABLE upf AS {_family_sql('up', 'id')}")
     # Single-parent links to present parents; the recursive walk follows them to an anchor.
     con.execute("CREATE TEMP TABLE edge AS SELECT par.i, par.pidx AS nxt FROM par JOIN np USING (i) WHERE np.n = 1 AND par.pidx IS NOT NULL")
-    con.execute(f"""
+    # The walk goes top-down from the anchors (models with no single present parent), so each
+    # model is visited once; models it never reaches are in a loop or lead into one, and only
+    # those are walked bottom-up to find the loop's smallest row.
+    con.execute("""
         CREATE TEMP TABLE anchor AS
-        WITH RECURSIVE w(i, cur, d) AS (
-            SELECT i, i, 0 FROM m
+        WITH RECURSIVE w(i, a) AS (
+            SELECT m.i, m.i FROM m ANTI JOIN edge e ON e.i = m.i
             UNION ALL
-            SELECT w.i, e.nxt, w.d + 1 FROM w JOIN edge e ON e.i = w.cur WHERE w.d < {LOOP_LIMIT})
-        SELECT i,
-               CASE WHEN max(d) < {LOOP_LIMIT} THEN arg_max(cur, d)
-                    ELSE min(cur) FILTER (WHERE d >= {LOOP_LIMIT // 2}) END AS a,
-               max(d) >= {LOOP_LIMIT} AS looping
-        FROM w GROUP BY i""")
+            SELECT e.i, w.a FROM w JOIN edge e ON e.nxt = w.i)
+        SELECT i, a, false AS looping FROM w""")
+    con.execute(f"""
+        INSERT INTO anchor
+        WITH RECURSIVE lw(i, cur, d) AS (
+            SELECT m.i, m.i, 0 FROM m ANTI JOIN anchor a ON a.i = m.i
+            UNION ALL
+            SELECT lw.i, e.nxt, lw.d + 1 FROM lw JOIN edge e ON e.i = lw.cur WHERE lw.d < {LOOP_LIMIT})
+        SELECT i, min(cur) FILTER (WHERE d >= {LOOP_LIMIT // 2}), true FROM lw GROUP BY i""")
     # Family of each non-merge anchor.
     con.execute("""
         CREATE TEMP TABLE afam AS
@@ -196,7 +223,7 @@ def _duckdb_classify(con, path: Path) -> None:
             break
     con.execute("""
         CREATE TEMP TABLE cls AS
-        SELECT m.i, m.id, m.pipeline_tag, m.d30, m.dall, mf.org_fam AS uploader,
+        SELECT m.i, m.llm, m.d30, m.dall, mf.org_fam AS uploader,
                coalesce(CASE WHEN mm.i IS NOT NULL THEN mm.fam ELSE af.fam END, mf.name_fam, mf.org_fam) AS lineage
         FROM m JOIN mf ON mf.key = m.i JOIN anchor a ON a.i = m.i
         LEFT JOIN merge_fam mm ON mm.i = a.a LEFT JOIN afam af ON af.i = a.a""")
@@ -271,7 +298,7 @@ def duckdb_months(folder: Path) -> dict:
         start = str(m.start.path / "models.parquet").replace("'", "''")
         rows = con.execute(f"""
             SELECT c.lineage, sum(c.dall - coalesce(s.downloads_all_time, 0))::BIGINT
-            FROM cls c LEFT JOIN read_parquet('{start}') s ON s.id = c.id
+            FROM cls c JOIN m USING (i) LEFT JOIN read_parquet('{start}') s ON s.id = m.id
             WHERE c.dall IS NOT NULL AND (s.id IS NULL OR s.downloads_all_time IS NOT NULL)
             GROUP BY c.lineage""").fetchall()
         con.close()

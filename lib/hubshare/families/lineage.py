@@ -332,12 +332,16 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
-    uploader, up_rule, own_name = _id_codes(ids, rules, earlier)
-    own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
-    g = _graph(table, ids, n)
-    uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
-    chains = _primary_chains(n, g, uniq_org)
-    lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, own_root, uniq_root)
+    # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        id_codes = pool.submit(_id_codes, ids, rules, earlier)
+        g = _graph(table, ids, n)
+        uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
+        uploader, up_rule, own_name = id_codes.result()
+        own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
+        lineage = pool.submit(_lineage_families, n, g, own_root, uniq_root)
+        chains = _primary_chains(n, g, uniq_org)
+        lineage_fam, mixed_any, a_cycle = lineage.result()
 
     # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
     # basis 0 org, 1 lineage, 2 name, 3 none).
