@@ -42,9 +42,10 @@ def test_each_chunk_keeps_the_order_of_chunks():
 
 
 def _same(x: families.Classification, y: families.Classification) -> None:
-    for name in ("family", "uploader", "up_rule", "own_name", "lineage", "party", "basis", "owner_rule", "root_index",
-                 "parent_index", "depth", "flags"):
+    for name in ("family", "uploader", "up_rule", "own_name", "lineage", "party", "basis", "owner_rule", "depth", "flags"):
         assert np.array_equal(getattr(x, name), getattr(y, name)), name
+    # Roots and parents are positions in two different pools: compare the ids they stand for.
+    assert x.frame().equals(y.frame())
 
 
 def test_classification_from_an_earlier_one_equals_a_fresh_one():
@@ -75,3 +76,24 @@ def test_months_classify_each_snapshot_as_from_scratch(monkeypatch):
     for s in snaps[1:]:
         assert s.is_cached(("codes", None))
         _same(families.codes(s), families.compute(s.table))
+
+
+def test_classification_from_an_earlier_one_follows_parents_that_come_go_and_change():
+    from hubshare import snapshot
+
+    from conftest import rows
+
+    def table(records):
+        return snapshot.to_table(rows([{"id": i, "base_models": p} for i, p in records]))
+
+    a = table([("Qwen/base", []), ("x/ft", ["Qwen/base"]), ("y/q", ["x/ft"]), ("z/m", ["missing/p"]), ("w/self", ["w/self"]),
+               ("v/two", ["Qwen/base", "meta-llama/L"]), ("u/keep", ["z/m", ""])])
+    b = table([("Qwen/base", []), ("y/q", ["x/ft"]), ("z/m", ["missing/p"]), ("missing/p", ["Qwen/base"]),  # x/ft gone, missing/p new
+               ("w/self", ["w/self"]), ("v/two", ["meta-llama/L"]), ("meta-llama/L", []), ("u/keep", ["z/m", ""]),  # v/two changed
+               ("t/new", ["v/two", "y/q"])])
+    pos = arrays.positions(b.column("id"), a.column("id"))
+    reused = families.compute(b, earlier=(families.compute(a), pos))
+    _same(reused, families.compute(b))
+    frame = reused.frame().set_index("id")
+    assert frame.loc["z/m", "lineage_family"] == "Qwen" and frame.loc["y/q", "lineage_root"] == "x/ft"
+    assert frame.loc["v/two", "lineage_family"] == "Llama" and "self-reference" in frame.loc["w/self", "lineage_flags"]

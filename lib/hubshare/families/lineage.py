@@ -83,9 +83,9 @@ def _jump(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- classification
 
 
-def _parents(table: pa.Table) -> tuple[np.ndarray, pa.Array, np.ndarray]:
-    """Flattened parent lists without empty entries: ``(row, code, distinct_parent_ids)``, where
-    ``code`` indexes ``distinct_parent_ids``."""
+def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+    """Flattened parent lists without null or empty entries: ``(row, parent_id)``, rows
+    non-decreasing, each row's parents in listed order."""
     bm = table.column("base_models")
     rows, flats, offset = [], [], 0
     for chunk in bm.chunks:
@@ -97,8 +97,15 @@ def _parents(table: pa.Table) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
     if not pc.all(keep).as_py():
         row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
+    return row, flat
+
+
+def _parents(table: pa.Table) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array]:
+    """``_flat_parents`` with each entry's code among the distinct parent ids:
+    ``(row, code, distinct_parent_ids, flat)``."""
+    row, flat = _flat_parents(table)
     encoded = pc.dictionary_encode(flat)
-    return row, np.asarray(encoded.indices, dtype=np.int32), encoded.dictionary
+    return row, np.asarray(encoded.indices, dtype=np.int32), encoded.dictionary, flat
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -126,7 +133,10 @@ class Classification:
     """Every model's classification as code arrays (in table order); ``frame()`` gives the table.
 
     Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
-    the snapshot's ids followed by the distinct parent ids (``pool``; -1: none).
+    the snapshot's ids followed by ``uniq``, the parent ids absent from the snapshot (or all
+    distinct parent ids) (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
+    listed parent (its child's row, its id, its row or -1), kept so that a later snapshot's
+    classification can start from them.
     """
 
     rules: Rules
@@ -144,6 +154,9 @@ class Classification:
     parent_index: np.ndarray
     depth: np.ndarray
     flags: np.ndarray
+    flat_row: np.ndarray | None = None
+    flat: pa.Array | None = None
+    flat_pos: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.family)
@@ -198,6 +211,9 @@ class _Graph:
     pos: np.ndarray
     self_ref_rows: np.ndarray
     nparents: np.ndarray
+    flat_row: np.ndarray
+    flat: pa.Array
+    flat_pos: np.ndarray
 
     @property
     def present(self) -> np.ndarray:
@@ -211,21 +227,75 @@ def _id_codes(ids, rules: Rules, earlier) -> tuple[np.ndarray, np.ndarray, np.nd
     return _id_rules(ids, rules)
 
 
-def _graph(table: pa.Table, ids, n: int) -> _Graph:
-    """Where every listed parent sits. Probing the ids against the distinct parents builds the
-    smaller hash table. A model listing itself as its parent has the entry dropped (and is flagged)."""
-    row, code, uniq = _parents(table)
-    uniq_pos = np.full(len(uniq), -1, dtype=np.int32)
-    for start, where in _parallel_index_in(ids, uniq):
+def _positions_in(ids, values: pa.Array) -> np.ndarray:
+    """The row of each of ``values`` (distinct ids) in ``ids``, -1 where absent. Probing the ids
+    against the values builds the smaller hash table."""
+    out = np.full(len(values), -1, dtype=np.int32)
+    for start, where in _parallel_index_in(ids, values):
         valid = pc.is_valid(where)
-        uniq_pos[np.asarray(where.filter(valid), dtype=np.int64)] = start + np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
-    pos = uniq_pos[code]
+        out[np.asarray(where.filter(valid), dtype=np.int64)] = start + np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
+    return out
+
+
+def _finish_graph(row: np.ndarray, code: np.ndarray, uniq: pa.Array, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
+    """A model listing itself as its parent has the entry dropped (and is flagged)."""
+    flat_row, flat_pos = row, pos
     selfref = pos == row
     self_ref_rows = np.unique(row[selfref])
     if selfref.any():
         row, code, pos = row[~selfref], code[~selfref], pos[~selfref]
     nparents = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
-    return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents)
+    return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents,
+                  flat_row=flat_row, flat=flat, flat_pos=flat_pos)
+
+
+def _graph(table: pa.Table, ids, n: int) -> _Graph:
+    """Where every listed parent sits, with every distinct parent id in ``uniq``."""
+    row, code, uniq, flat = _parents(table)
+    return _finish_graph(row, code, uniq, _positions_in(ids, uniq)[code], flat, n)
+
+
+def _graph_from(table: pa.Table, ids, n: int, earlier: Classification, b2a: np.ndarray) -> _Graph:
+    """``_graph`` for a snapshot whose rows were matched to an earlier classified one (``b2a``:
+    each row's row there, -1 for none). A matched row that lists the same parents as before takes
+    their rows from the earlier snapshot, mapped to this one; only the parents of other rows, and
+    parents absent before, are looked up. ``uniq`` holds the absent parents only."""
+    row, flat = _flat_parents(table)
+    n_a = len(earlier)
+    cnt_b = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
+    cnt_a = np.bincount(earlier.flat_row, minlength=n_a) if len(earlier.flat_row) else np.zeros(n_a, dtype=np.int64)
+    start_b = np.concatenate([[0], np.cumsum(cnt_b)[:-1]]).astype(np.int64)
+    start_a = np.concatenate([[0], np.cumsum(cnt_a)[:-1]]).astype(np.int64)
+    a_of = np.maximum(b2a, 0)
+    same = (b2a >= 0) & (cnt_b == cnt_a[a_of])
+    # The entries of rows with as many parents as before, against the earlier entries in order.
+    cand = np.flatnonzero(same[row])
+    cand_row = row[cand]
+    gather = start_a[a_of[cand_row]] + (cand - start_b[cand_row])
+    equal = np.asarray(pc.equal(flat.take(pa.array(cand)), earlier.flat.take(pa.array(gather))).fill_null(False), dtype=bool)
+    same[cand_row[~equal]] = False
+    b_of_a = np.full(n_a, -1, dtype=np.int32)
+    b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
+    pos = np.full(len(row), -1, dtype=np.int32)
+    known = np.zeros(len(row), dtype=bool)
+    kept = np.flatnonzero(same[row])
+    before = earlier.flat_pos[start_a[a_of[row[kept]]] + (kept - start_b[row[kept]])]
+    # A parent present before is here at its mapped row, or gone (no row here has its id);
+    # a parent absent before may be a repo new here: looked up with the rest.
+    pos[kept] = np.where(before >= 0, b_of_a[np.maximum(before, 0)], -1)
+    known[kept[before >= 0]] = True
+    todo = np.flatnonzero(~known)
+    if len(todo):
+        enc = pc.dictionary_encode(flat.take(pa.array(todo)))
+        pos[todo] = _positions_in(ids, enc.dictionary)[np.asarray(enc.indices, dtype=np.int64)]
+    absent = np.flatnonzero(pos < 0)
+    code = np.full(len(row), -1, dtype=np.int32)
+    if len(absent):
+        enc = pc.dictionary_encode(flat.take(pa.array(absent)))
+        uniq, code[absent] = enc.dictionary, np.asarray(enc.indices, dtype=np.int32)
+    else:
+        uniq = pa.array([], pa.string())
+    return _finish_graph(row, code, uniq, pos, flat, n)
 
 
 def _parent_families(uniq: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -253,11 +323,19 @@ class _Chains:
     prim_index: np.ndarray  # primary parent, the same way (-1: none)
 
 
-def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray) -> _Chains:
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]``, -1 where ``index`` is -1 (or ``values`` is empty)."""
+    if not len(values):
+        return np.full(len(index), -1, dtype=np.int16)
+    return np.where(index >= 0, values[np.maximum(index, 0)], -1)
+
+
+def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray, uploader: np.ndarray) -> _Chains:
     """Primary parent (in a family organisation, else present, else first listed) and the chain
-    of primary parents to its root."""
+    of primary parents to its root. A present parent's organisation is its row's."""
     idx_all = np.arange(n, dtype=np.int32)
-    key = np.where(uniq_org[g.code] >= 0, 0, np.where(g.present, 1, 2)).astype(np.int8)
+    parent_org = np.where(g.present, uploader[np.maximum(g.pos, 0)], _at(uniq_org, g.code))
+    key = np.where(parent_org >= 0, 0, np.where(g.present, 1, 2)).astype(np.int8)
     prim = _first_per_row(g.row, key) if len(g.row) else np.zeros(0, dtype=np.int64)
     prim_row = g.row[prim]
     nxt = idx_all.copy()
@@ -270,7 +348,7 @@ def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray) -> _Chains:
     ends_outside = (ext_code >= 0) & ~in_cycle
     depth = np.where(ends_outside, depth + 1, depth)
     prim_index = np.full(n, -1, dtype=np.int64)
-    prim_index[prim_row] = n + g.code[prim]
+    prim_index[prim_row] = np.where(ok, g.pos[prim], n + g.code[prim])
     return _Chains(end=end, depth=depth, in_cycle=in_cycle, ext_code=ext_code, ends_outside=ends_outside,
                    root_index=np.where(ends_outside, n + ext_code, end).astype(np.int64), prim_index=prim_index)
 
@@ -296,7 +374,7 @@ def _lineage_families(n: int, g: _Graph, own_root: np.ndarray, uniq_root: np.nda
         in_merge = g.nparents[g.row] > 1
         m_row, m_present, m_pos, m_code = g.row[in_merge], g.present[in_merge], g.pos[in_merge], g.code[in_merge]
         is_merge = g.nparents > 1
-        absent_fam = uniq_root[m_code]
+        absent_fam = _at(uniq_root, m_code)
         p_anchor = anchor[np.where(m_present, m_pos, 0)]
         merge_fam = np.full(n, -1, dtype=np.int16)
         for _ in range(64):  # bounded by the nesting depth of merges of merges
@@ -335,12 +413,13 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
         id_codes = pool.submit(_id_codes, ids, rules, earlier)
-        g = _graph(table, ids, n)
+        usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
+        g = _graph_from(table, ids, n, earlier[0], earlier[1]) if usable else _graph(table, ids, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_codes.result()
         own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
         lineage = pool.submit(_lineage_families, n, g, own_root, uniq_root)
-        chains = _primary_chains(n, g, uniq_org)
+        chains = _primary_chains(n, g, uniq_org, uploader)
         lineage_fam, mixed_any, a_cycle = lineage.result()
 
     # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
@@ -362,4 +441,5 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
         rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
         party=party, basis=basis, owner_rule=_owners(rules, family, uploader, up_rule, chains, uniq_org, uniq_org_rule),
         root_index=chains.root_index, parent_index=chains.prim_index, depth=chains.depth, flags=flags,
+        flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
     )
