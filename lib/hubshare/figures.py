@@ -92,7 +92,9 @@ def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> None:
     labels = list(named["name"]) + ["other"]
     values = list(named["downloads"]) + [rest]
     shares = list(named["share"]) + [rest / table.total if table.total else 0.0]
-    hbars(ax, labels, values, value_labels=[f"{fmt.count(v)}  ({fmt.percent(s)})" for v, s in zip(values, shares)],
+    # "other" here is every other family, not the region of that name: grey.
+    colours = [colour(str(n)) for n in named["name"]] + [OTHER_COLOUR]
+    hbars(ax, labels, values, colours=colours, value_labels=[f"{fmt.count(v)}  ({fmt.percent(s)})" for v, s in zip(values, shares)],
           xlabel=f"downloads ({'30-day' if table.definition.metric == 'downloads_30d' else 'all-time'})")
     if title:
         ax.set_title(title)
