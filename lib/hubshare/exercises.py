@@ -17,12 +17,12 @@ TOLERANCE = 0.005  # answers are shares; half a percentage point either way coun
 
 def gguf_share(snap: Snapshot) -> float:
     """Exercise 1: the share of 30-day downloads that go to GGUF repos (a ``gguf`` tag or library)."""
-    tags = snap.table.column("tags").combine_chunks()
+    tags = snap.column("tags").combine_chunks()
     hit = np.asarray(pc.equal(pc.list_flatten(tags), "gguf").fill_null(False), dtype=bool)
-    tagged = np.zeros(snap.table.num_rows, dtype=bool)
+    tagged = np.zeros(len(snap), dtype=bool)
     tagged[np.asarray(pc.list_parent_indices(tags))[hit]] = True
-    lib = np.asarray(pc.equal(snap.table.column("library_name"), "gguf").fill_null(False), dtype=bool)
-    d = np.asarray(snap.table.column("downloads_30d").fill_null(0), dtype=np.int64)
+    lib = np.asarray(pc.equal(snap.column("library_name"), "gguf").fill_null(False), dtype=bool)
+    d = np.asarray(snap.column("downloads_30d").fill_null(0), dtype=np.int64)
     return float(d[tagged | lib].sum() / d.sum())
 
 
@@ -30,7 +30,7 @@ def derivative_share(snap: Snapshot, family: str) -> float:
     """Exercise 2: of the downloads attributed to ``family`` by lineage, the share that goes to
     derivatives (repos outside the family's organisations)."""
     c = families.classify(snap)
-    d = np.asarray(snap.table.column("downloads_30d").fill_null(0), dtype=np.int64)
+    d = np.asarray(snap.column("downloads_30d").fill_null(0), dtype=np.int64)
     mine = (c["lineage_family"] == family).to_numpy(dtype=bool, na_value=False)
     first = (c["party"] == "first-party").to_numpy(dtype=bool) & (c["uploader_family"] == family).to_numpy(dtype=bool, na_value=False)
     total = d[mine].sum()

@@ -169,10 +169,11 @@ def _counts(snap: Snapshot) -> dict[str, Any]:
 
     def make() -> dict[str, Any]:
         n = len(snap)
-        names = set(snap.table.column_names)
+        names = set(snap.column_names)
+        snap.select([c for c in ("pipeline_tag", *METRICS) if c in names])  # read together
         out: dict[str, Any] = {}
         if "pipeline_tag" in names:
-            tag = snap.table.column("pipeline_tag")
+            tag = snap.column("pipeline_tag")
             out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
         else:
             out["llm"] = np.zeros(n, dtype=bool)
@@ -181,7 +182,7 @@ def _counts(snap: Snapshot) -> dict[str, Any]:
             if m not in names:  # a snapshot loaded with fewer columns lacks it
                 out[f"valid_{m}"], out[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
                 continue
-            col = snap.table.column(m)
+            col = snap.column(m)
             out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
             out[m] = np.asarray(col.fill_null(0), dtype=np.int64)
         return out
@@ -230,7 +231,7 @@ def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | 
 
 
 def _in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:
-    return np.asarray(pc.is_in(snap.table.column("id"), value_set=pa.array(list(ids), pa.string())), dtype=bool)
+    return np.asarray(pc.is_in(snap.column("id"), value_set=pa.array(list(ids), pa.string())), dtype=bool)
 
 
 def group_codes(snap: Snapshot, by: str, attribution: str) -> tuple[np.ndarray, list[str]]:
@@ -371,7 +372,7 @@ def breakdown(snap: Snapshot, column: str, metric: str = "downloads_30d", top: i
     The ``top`` values by downloads, then the rest summed as "(other)" and missing values as
     "(none)". Columns: ``value``, ``downloads``, ``share``, ``models``.
     """
-    frame = pd.DataFrame({"value": snap.table.column(column).to_pandas(), "downloads": snap.table.column(metric).to_pandas()})
+    frame = pd.DataFrame({"value": snap.column(column).to_pandas(), "downloads": snap.column(metric).to_pandas()})
     frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), "(none)")
     g = frame.groupby("value", sort=False).agg(downloads=("downloads", "sum"), models=("downloads", "size"))
     g = g.sort_values(["downloads"], ascending=False)
@@ -396,7 +397,7 @@ def concentration(snap: Snapshot, metric: str = "downloads_30d") -> tuple[pd.Dat
     Returns the summary table and the cumulative share curve (models sorted by downloads,
     largest first), for plotting.
     """
-    values = np.sort(np.asarray(snap.table.column(metric).drop_null(), dtype=np.float64))[::-1]
+    values = np.sort(np.asarray(snap.column(metric).drop_null(), dtype=np.float64))[::-1]
     total = values.sum()
     curve = np.cumsum(values) / total if total else np.zeros(len(values))
     n = len(values)
@@ -461,13 +462,13 @@ def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, met
         return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
 
     def parts(snap: Snapshot, rows: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-        ids = pa.array(snap.table.column("id").take(pa.array(rows)).to_pylist(), pa.string())
+        ids = pa.array(snap.column("id").take(pa.array(rows)).to_pylist(), pa.string())
         ns, name = families.split_ids(ids)
         return pd.DataFrame({"id": ids.to_pylist(), "ns": ns.to_pylist(), "name": name.to_pylist(), "row": rows, "count": values[rows]})
 
-    if "created_at" in b.table.column_names:
+    if "created_at" in b.column_names:
         # A renamed repo keeps its creation date: a repo created inside the interval is new, not renamed.
-        created = b.table.column("created_at").take(pa.array(new_rows))
+        created = b.column("created_at").take(pa.array(new_rows))
         earlier = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(True), dtype=bool)
         new_rows = new_rows[earlier]
         if not len(new_rows):
@@ -517,7 +518,7 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
             raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
                                   "downloads between two snapshots need it in both")
     fa, fb = _counts(a), _counts(b)
-    pos = arrays.positions(b.table.column("id"), a.table.column("id"))
+    pos = arrays.positions(b.column("id"), a.column("id"))
     missing = np.ones(len(a), dtype=bool)
     missing[pos[pos >= 0]] = False
     renamed = np.zeros(len(b), dtype=bool)
@@ -534,8 +535,8 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
     value = fb[metric] - np.where(in_a, fa[metric][safe] if len(a) else 0, 0)
     counted = fb[f"valid_{metric}"] & (~in_a | fa[f"valid_{metric}"][safe] if len(a) else ~in_a)
     appeared = np.zeros(len(b), dtype=bool)
-    if corrections and "created_at" in b.table.column_names:
-        created = b.table.column("created_at")
+    if corrections and "created_at" in b.column_names:
+        created = b.column("created_at")
         before = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(False), dtype=bool)
         appeared = ~in_a & before
     return Interval(a=a, b=b, metric=metric, value=np.where(counted, value, 0), counted=counted, new=~in_a,
@@ -564,13 +565,13 @@ def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_ti
 
     in_a = iv.pos >= 0
     safe = np.where(in_a, iv.pos, 0)
-    ids_b = b.table.column("id").to_pandas()
+    ids_b = b.column("id").to_pandas()
     before = counts(fa[metric][safe] if len(a) else np.zeros(len(b), dtype=np.int64), in_a & (fa[f"valid_{metric}"][safe] if len(a) else False))
     after = counts(fb[metric], fb[f"valid_{metric}"])
     value = counts(iv.value, iv.counted)
     later = pd.DataFrame({"id": ids_b, "downloads_a": before, "downloads_b": after, "interval": value,
                           "status": np.where(iv.new, "new", "both"), "negative": iv.fell})
-    gone_ids = a.table.column("id").to_pandas()[iv.missing]
+    gone_ids = a.column("id").to_pandas()[iv.missing]
     gone_before = counts(fa[metric][iv.missing], fa[f"valid_{metric}"][iv.missing])
     gone = pd.DataFrame({"id": gone_ids, "downloads_a": gone_before, "downloads_b": pd.array([pd.NA] * len(gone_ids), dtype="Int64"),
                          "interval": pd.array([pd.NA] * len(gone_ids), dtype="Int64"), "status": "missing", "negative": False})

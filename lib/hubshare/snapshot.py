@@ -17,14 +17,15 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -62,6 +63,7 @@ SCHEMA = pa.schema(
 COLUMNS = tuple(SCHEMA.names)
 ID_FORM = r"^[^/\s]+/[^/\s]+$"  # namespace/name, no spaces
 COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
+EAGER = ("id", *COUNT_COLUMNS)  # what ``load`` reads at once: small, and what every measure needs
 MANIFEST_KEYS = (
     "schema_version",
     "label",
@@ -73,19 +75,76 @@ MANIFEST_KEYS = (
 )
 
 
-@dataclass
 class Snapshot:
     """A loaded, verified snapshot.
 
     ``table`` is the Arrow table as stored; ``models`` the same rows as a pandas DataFrame.
-    Work derived from the rows (classification, metric arrays) is computed once per snapshot
-    and kept with it through ``cached``.
+    ``load`` reads ids and counts; every other column is read, and its values checked, the first
+    time something asks for it (``column``, ``select``, ``table``), so work that needs a few
+    columns never decodes the rest. Work derived from the rows (classification, metric arrays)
+    is computed once per snapshot and kept with it through ``cached``.
     """
 
-    path: Path | None
-    manifest: dict[str, Any]
-    table: pa.Table
-    _cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    def __init__(self, path: Path | None, manifest: dict[str, Any], table: pa.Table, unread: tuple[str, ...] = ()):
+        self.path = path
+        self.manifest = manifest
+        self._table = table
+        self._unread = tuple(c for c in unread if c not in table.column_names)
+        self._stat = _stat(path / MODELS_FILE) if path is not None and self._unread else None
+        self._lock = threading.Lock()
+        self._cache: dict[Any, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Snapshot(path={self.path!r}, label={self.label!r}, rows={len(self)})"
+
+    @property
+    def table(self) -> pa.Table:
+        """Every column."""
+        if self._unread:
+            self._read(self._unread)
+        return self._table
+
+    @property
+    def column_names(self) -> list[str]:
+        """The columns of the snapshot, read or not."""
+        return [c for c in COLUMNS if c in self._table.column_names or c in self._unread] + \
+            [c for c in self._table.column_names if c not in COLUMNS]
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        """One column, read on first use."""
+        return self.select([name]).column(0)
+
+    def select(self, names: list[str] | tuple[str, ...]) -> pa.Table:
+        """A table of the named columns, reading the unread ones together (``KeyError`` for a
+        column the snapshot does not have)."""
+        missing = [c for c in names if c in self._unread]
+        if missing:
+            self._read(tuple(missing))
+        return self._table.select(list(names))
+
+    def _read(self, names: tuple[str, ...]) -> None:
+        with self._lock:
+            names = tuple(c for c in names if c in self._unread)
+            if not names:
+                return
+            assert self.path is not None
+            ppath = self.path / MODELS_FILE
+            where = paths.relative(ppath)
+            if _stat(ppath) != self._stat:
+                raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
+            try:
+                part = pq.read_table(ppath, columns=list(names))
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
+            problems = _problems_in_table(part, where, names)
+            if problems:
+                raise SnapshotError(problems)
+            part = part.cast(pa.schema([SCHEMA.field(c) for c in names]))
+            have = {c: self._table.column(c) for c in self._table.column_names}
+            have.update({c: part.column(c) for c in names})
+            order = [c for c in COLUMNS if c in have] + [c for c in have if c not in COLUMNS]
+            self._table = pa.table({c: have[c] for c in order}, schema=pa.schema([SCHEMA.field(c) if c in COLUMNS else self._table.schema.field(c) for c in order]))
+            self._unread = tuple(c for c in self._unread if c not in names)
 
     def describe(self) -> str:
         """What the snapshot is, in a line or two: label, size, date, and whether it is a sample."""
@@ -137,7 +196,7 @@ class Snapshot:
         return to_pandas(self.table)
 
     def __len__(self) -> int:
-        return self.table.num_rows
+        return self._table.num_rows
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
@@ -145,6 +204,11 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(
         types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get,
     )
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def sha256_file(path: Path) -> str:
@@ -196,13 +260,36 @@ def _duplicate_rows(ids) -> int:
     return pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py() or 0
 
 
+def _well_formed(chunk: pa.Array) -> bool:
+    r"""Whether every id of a chunk is of ``ID_FORM``, shown from its bytes at once: every id holds a
+    slash, none starts or ends with one, there are as many slashes as ids, and no byte is a space
+    or a control character (a superset of what ``\s`` matches). False means "look closer", not
+    that an id is bad."""
+    if chunk.null_count or chunk.type != pa.string() or not len(chunk):
+        return False
+    if not pc.all(pc.greater_equal(pc.find_substring(chunk, "/"), 0)).as_py():
+        return False
+    if pc.any(pc.or_(pc.starts_with(chunk, "/"), pc.ends_with(chunk, "/"))).as_py():
+        return False
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=4 * chunk.offset)
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return np.count_nonzero(data == ord("/")) == len(chunk) and not (data <= ord(" ")).any()
+
+
 def _bad_ids(ids) -> int:
     """Non-null ids not of the form ``namespace/name``."""
-    return sum(arrays.each_chunk(lambda c: pc.sum(pc.invert(pc.match_substring_regex(c.drop_null(), ID_FORM))).as_py() or 0, ids))
+
+    def one(chunk: pa.Array) -> int:
+        if _well_formed(chunk):
+            return 0
+        return pc.sum(pc.invert(pc.match_substring_regex(chunk.drop_null(), ID_FORM))).as_py() or 0
+
+    return sum(arrays.each_chunk(one, ids))
 
 
-def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS) -> list[str]:
-    """Schema and value problems of an Arrow table (in ``columns``), each naming file, column and row count."""
+def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS, rows: int | None = None) -> list[str]:
+    """Schema and value problems of an Arrow table (in ``columns``), each naming file, column and row
+    count. ``rows`` is the row count to report when ``table`` holds the schema only."""
     problems: list[str] = []
     names = table.column_names
     missing = [c for c in columns if c not in names]
@@ -223,7 +310,7 @@ def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = C
             continue
         problems.append(
             f"{where}: column '{col}' has type {actual}, expected {expected} "
-            f"({table.num_rows} rows of the wrong type)"
+            f"({table.num_rows if rows is None else rows} rows of the wrong type)"
         )
     typed = {c for c in columns if c not in missing and not any(f"'{c}'" in p for p in problems)}
 
@@ -329,12 +416,21 @@ def validate(folder: Path | str) -> list[str]:
 def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = None) -> Snapshot:
     """Load and verify a snapshot folder (default: ``paths.default_snapshot()``).
 
-    ``columns`` reads only those columns (``id`` always), for work that needs no others.
-    Raises one ``SnapshotError`` listing every problem found.
+    The checksum covers the whole file and the schema every column; ids and counts (``EAGER``) are
+    read and checked now, every other column when first used (see ``Snapshot``). ``columns`` reads those columns
+    now (``id`` always) and makes them the only ones, for work that needs no others. Raises one
+    ``SnapshotError`` listing every problem found.
     """
     folder = Path(folder) if folder is not None else paths.default_snapshot()
-    wanted = tuple(dict.fromkeys(["id", *columns])) if columns else COLUMNS
-    manifest, table, problems = check(folder, wanted if columns else None)
+    wanted = tuple(dict.fromkeys(["id", *columns])) if columns else EAGER
+    manifest, table, problems = check(folder, wanted)
+    unread: tuple[str, ...] = ()
+    if table is not None and not columns:
+        ppath = folder / MODELS_FILE
+        unread = tuple(c for c in COLUMNS if c not in wanted)
+        stored = pq.read_schema(ppath)
+        empty = pa.schema([stored.field(c) for c in unread if c in stored.names]).empty_table()
+        problems += _problems_in_table(empty, paths.relative(ppath), unread, rows=table.num_rows)
     if problems:
         raise SnapshotError(problems)
     assert manifest is not None and table is not None
@@ -342,7 +438,7 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
     table = table.select(list(wanted))
     table = table.cast(schema) if table.schema != schema else table
     log.info("loaded snapshot %s (%d models)", manifest.get("label"), table.num_rows)
-    return Snapshot(path=folder, manifest=manifest, table=table)
+    return Snapshot(path=folder, manifest=manifest, table=table, unread=unread)
 
 
 def has_all_time(folder: Path | str) -> bool:

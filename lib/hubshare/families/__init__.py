@@ -99,7 +99,7 @@ def codes(snapshot, rules: Rules | None = None, earlier: tuple | None = None) ->
     hint = None
     if earlier is not None and earlier[0].is_cached(key):
         hint = (earlier[0].cached(key, lambda: None), earlier[1])
-    return snapshot.cached(key, lambda: compute(snapshot.table, rules or load_rules(), hint))
+    return snapshot.cached(key, lambda: compute(snapshot.select(["id", "base_models"]), rules or load_rules(), hint))
 
 
 def lineage_chain(snapshot, model_id: str, max_steps: int = 50) -> list[str]:

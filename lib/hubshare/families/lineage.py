@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .rules import Rules, _id_rules, _id_rules_from, load_rules, name_codes, org_codes, split_ids
+from .. import arrays
+from .rules import Rules, _id_rules, _id_rules_from, fill_names, load_rules, name_codes, org_codes, split_ids
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
 
@@ -44,38 +45,45 @@ def _parallel_index_in(ids: pa.ChunkedArray, values: pa.Array) -> list[tuple[int
 # --------------------------------------------------------------------------- pointer jumping
 
 
-def _jump(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Follow ``nxt`` (a parent index per node, itself for roots) to its end for every node.
 
-    Returns ``(end, depth, in_cycle)``. Nodes in or leading into a loop end at the loop's
-    smallest index, with depth -1.
+    Returns ``(end, depth, in_cycle)``; ``depth`` is None unless ``depths``. Nodes in or leading
+    into a loop end at the loop's smallest index, with depth -1.
     """
     n = len(nxt)
     ptr = nxt.copy()
-    depth = (nxt != np.arange(n)).astype(np.int64)
-    active = np.flatnonzero(ptr[ptr] != ptr)
+    # Only nodes with a parent take part: on the Hub most models have none.
+    child = np.flatnonzero(nxt != np.arange(n, dtype=nxt.dtype))
+    depth = None
+    if depths:
+        depth = np.zeros(n, dtype=np.int32)
+        depth[child] = 1
+    active = child[ptr[ptr[child]] != ptr[child]]
     limit = max(1, int(np.ceil(np.log2(max(n, 2))))) + 1
     for _ in range(limit):
         if not active.size:
             break
         p = ptr[active]
-        depth[active] = depth[active] + depth[p]
+        if depth is not None:
+            depth[active] += depth[p]
         ptr[active] = ptr[p]
         active = active[ptr[ptr[active]] != ptr[active]]
     # A chain has ended only where it reached a root (a node that is its own parent); doubling
     # can also settle on a node of a loop of even length, so test against nxt, not ptr.
-    stuck = np.flatnonzero(nxt[ptr] != ptr)
+    stuck = child[nxt[ptr[child]] != ptr[child]]
     in_cycle = np.zeros(n, dtype=bool)
     if stuck.size:
         # The nodes in or leading into loops are closed under nxt: doubling over them with a
         # running minimum finds each loop's smallest index.
         p2 = nxt.copy()
-        low = np.arange(n)
+        low = np.arange(n, dtype=nxt.dtype)
         for _ in range(max(1, int(np.ceil(np.log2(max(stuck.size, 2))))) + 1):
             low[stuck] = np.minimum(low[stuck], low[p2[stuck]])
             p2[stuck] = p2[p2[stuck]]
         ptr[stuck] = low[p2[stuck]]
-        depth[stuck] = -1
+        if depth is not None:
+            depth[stuck] = -1
         in_cycle[stuck] = True
     return ptr, depth, in_cycle
 
@@ -98,14 +106,6 @@ def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
     if not pc.all(keep).as_py():
         row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
     return row, flat
-
-
-def _parents(table: pa.Table) -> tuple[np.ndarray, np.ndarray, pa.Array, pa.Array]:
-    """``_flat_parents`` with each entry's code among the distinct parent ids:
-    ``(row, code, distinct_parent_ids, flat)``."""
-    row, flat = _flat_parents(table)
-    encoded = pc.dictionary_encode(flat)
-    return row, np.asarray(encoded.indices, dtype=np.int32), encoded.dictionary, flat
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -133,8 +133,8 @@ class Classification:
     """Every model's classification as code arrays (in table order); ``frame()`` gives the table.
 
     Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
-    the snapshot's ids followed by ``uniq``, the parent ids absent from the snapshot (or all
-    distinct parent ids) (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
+    the snapshot's ids followed by ``uniq``, the distinct parent ids absent from the snapshot
+    (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
     listed parent (its child's row, its id, its row or -1), kept so that a later snapshot's
     classification can start from them.
     """
@@ -202,8 +202,8 @@ class Classification:
 @dataclass
 class _Graph:
     """The parent lists of a snapshot as flat arrays, self-references dropped: ``row`` lists a
-    child, ``code`` its parent among the distinct parent ids ``uniq``, ``pos`` that parent's row
-    in the snapshot (-1: absent)."""
+    child, ``pos`` its parent's row in the snapshot (-1: absent), ``code`` an absent parent's
+    index among the distinct absent parent ids ``uniq`` (-1: present)."""
 
     row: np.ndarray
     code: np.ndarray
@@ -220,25 +220,35 @@ class _Graph:
         return self.pos >= 0
 
 
-def _id_codes(ids, rules: Rules, earlier) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Organisation family, its rule row and name family of every id (from ``earlier`` where it can)."""
     if earlier is not None and earlier[0].rules is rules and len(earlier[1]) == len(ids):
-        return _id_rules_from(ids, rules, *earlier)
-    return _id_rules(ids, rules)
+        return _id_rules_from(ids, rules, *earlier, ordered=ordered)
+    return _id_rules(ids, rules, ordered)
 
 
-def _positions_in(ids, values: pa.Array) -> np.ndarray:
+def _positions_in(ids, values: pa.Array, threads: bool = True) -> np.ndarray:
     """The row of each of ``values`` (distinct ids) in ``ids``, -1 where absent. Probing the ids
     against the values builds the smaller hash table."""
     out = np.full(len(values), -1, dtype=np.int32)
-    for start, where in _parallel_index_in(ids, values):
+    found = _parallel_index_in(ids, values) if threads else [(0, pc.index_in(ids, value_set=values))]
+    for start, where in found:
         valid = pc.is_valid(where)
         out[np.asarray(where.filter(valid), dtype=np.int64)] = start + np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
     return out
 
 
-def _finish_graph(row: np.ndarray, code: np.ndarray, uniq: pa.Array, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
-    """A model listing itself as its parent has the entry dropped (and is flagged)."""
+def _finish_graph(row: np.ndarray, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
+    """The graph from every listed parent's row (``pos``, -1: absent). Absent parents get codes
+    among their distinct ids; a model listing itself as its parent has the entry dropped (and is
+    flagged)."""
+    code = np.full(len(row), -1, dtype=np.int32)
+    absent = np.flatnonzero(pos < 0)
+    if len(absent):
+        enc = pc.dictionary_encode(flat.take(pa.array(absent)))
+        uniq, code[absent] = enc.dictionary, np.asarray(enc.indices, dtype=np.int32)
+    else:
+        uniq = pa.array([], pa.string())
     flat_row, flat_pos = row, pos
     selfref = pos == row
     self_ref_rows = np.unique(row[selfref])
@@ -249,18 +259,36 @@ def _finish_graph(row: np.ndarray, code: np.ndarray, uniq: pa.Array, pos: np.nda
                   flat_row=flat_row, flat=flat, flat_pos=flat_pos)
 
 
-def _graph(table: pa.Table, ids, n: int) -> _Graph:
-    """Where every listed parent sits, with every distinct parent id in ``uniq``."""
-    row, code, uniq, flat = _parents(table)
-    return _finish_graph(row, code, uniq, _positions_in(ids, uniq)[code], flat, n)
+def _graph(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool) -> _Graph:
+    """Where every listed parent (``_flat_parents``) sits."""
+    return _finish_graph(row, _rows_of(ids, flat, ordered), flat, n)
 
 
-def _graph_from(table: pa.Table, ids, n: int, earlier: Classification, b2a: np.ndarray) -> _Graph:
+def _rows_of(ids, flat: pa.Array, ordered: bool) -> np.ndarray:
+    """The row in ``ids`` of every entry of ``flat``, -1 where absent. Ids in order (those of a
+    saved snapshot) are looked up block by block (``arrays.lookup``); otherwise each thread takes
+    a share of the entries and looks up its distinct values."""
+    if ordered:
+        return arrays.lookup(ids, flat).astype(np.int32)
+    workers = max(1, min(os.cpu_count() or 1, len(flat) // 100_000))
+    size = -(-len(flat) // workers) if len(flat) else 1
+
+    def part(start: int) -> np.ndarray:
+        enc = pc.dictionary_encode(flat.slice(start, size))
+        return _positions_in(ids, enc.dictionary, threads=False)[np.asarray(enc.indices, dtype=np.int64)]
+
+    starts = range(0, len(flat), size)
+    if len(starts) <= 1:
+        return part(0) if len(flat) else np.zeros(0, dtype=np.int32)
+    with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+        return np.concatenate(list(pool.map(part, starts)))
+
+
+def _graph_from(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool, earlier: Classification, b2a: np.ndarray) -> _Graph:
     """``_graph`` for a snapshot whose rows were matched to an earlier classified one (``b2a``:
     each row's row there, -1 for none). A matched row that lists the same parents as before takes
     their rows from the earlier snapshot, mapped to this one; only the parents of other rows, and
-    parents absent before, are looked up. ``uniq`` holds the absent parents only."""
-    row, flat = _flat_parents(table)
+    parents absent before, are looked up."""
     n_a = len(earlier)
     cnt_b = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
     cnt_a = np.bincount(earlier.flat_row, minlength=n_a) if len(earlier.flat_row) else np.zeros(n_a, dtype=np.int64)
@@ -286,16 +314,8 @@ def _graph_from(table: pa.Table, ids, n: int, earlier: Classification, b2a: np.n
     known[kept[before >= 0]] = True
     todo = np.flatnonzero(~known)
     if len(todo):
-        enc = pc.dictionary_encode(flat.take(pa.array(todo)))
-        pos[todo] = _positions_in(ids, enc.dictionary)[np.asarray(enc.indices, dtype=np.int64)]
-    absent = np.flatnonzero(pos < 0)
-    code = np.full(len(row), -1, dtype=np.int32)
-    if len(absent):
-        enc = pc.dictionary_encode(flat.take(pa.array(absent)))
-        uniq, code[absent] = enc.dictionary, np.asarray(enc.indices, dtype=np.int32)
-    else:
-        uniq = pa.array([], pa.string())
-    return _finish_graph(row, code, uniq, pos, flat, n)
+        pos[todo] = _rows_of(ids, flat.take(pa.array(todo)), ordered)
+    return _finish_graph(row, pos, flat, n)
 
 
 def _parent_families(uniq: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -333,58 +353,75 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray, uploader: np.ndarray) -> _Chains:
     """Primary parent (in a family organisation, else present, else first listed) and the chain
     of primary parents to its root. A present parent's organisation is its row's."""
-    idx_all = np.arange(n, dtype=np.int32)
-    parent_org = np.where(g.present, uploader[np.maximum(g.pos, 0)], _at(uniq_org, g.code))
-    key = np.where(parent_org >= 0, 0, np.where(g.present, 1, 2)).astype(np.int8)
-    prim = _first_per_row(g.row, key) if len(g.row) else np.zeros(0, dtype=np.int64)
-    prim_row = g.row[prim]
-    nxt = idx_all.copy()
-    ok = g.present[prim]
-    nxt[prim_row[ok]] = g.pos[prim][ok]
+    in_merge = g.nparents[g.row] > 1
+    prim = np.flatnonzero(~in_merge)  # a model with one parent: that parent
+    merged = np.flatnonzero(in_merge)
+    if len(merged):
+        m_pos = g.pos[merged]
+        present = m_pos >= 0
+        parent_org = np.where(present, uploader[np.maximum(m_pos, 0)], _at(uniq_org, g.code[merged]))
+        key = np.where(parent_org >= 0, 0, np.where(present, 1, 2)).astype(np.int8)
+        prim = np.concatenate([prim, merged[_first_per_row(g.row[merged], key)]])
+    prim_row, prim_pos = g.row[prim], g.pos[prim]
+    ok = prim_pos >= 0
+    nxt = np.arange(n, dtype=np.int32)
+    nxt[prim_row[ok]] = prim_pos[ok]
     external = np.full(n, -1, dtype=np.int32)
     external[prim_row[~ok]] = g.code[prim[~ok]]
     end, depth, in_cycle = _jump(nxt)
     ext_code = external[end]
     ends_outside = (ext_code >= 0) & ~in_cycle
-    depth = np.where(ends_outside, depth + 1, depth)
+    depth[ends_outside] += 1
     prim_index = np.full(n, -1, dtype=np.int64)
-    prim_index[prim_row] = np.where(ok, g.pos[prim], n + g.code[prim])
+    prim_index[prim_row] = np.where(ok, prim_pos, n + g.code[prim])
     return _Chains(end=end, depth=depth, in_cycle=in_cycle, ext_code=ext_code, ends_outside=ends_outside,
                    root_index=np.where(ends_outside, n + ext_code, end).astype(np.int64), prim_index=prim_index)
 
 
-def _lineage_families(n: int, g: _Graph, own_root: np.ndarray, uniq_root: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _lineage_families(n: int, g: _Graph, uploader: np.ndarray, own_name: np.ndarray, uniq_root: np.ndarray,
+                      ids, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lineage family of every model, whether a disagreeing merge lies on its way, and whether
     it is in a loop of single-parent links. Chains of single-parent links end at an anchor (a
-    root, an absent parent, or a merge); merges take the family their parents agree on."""
+    root, an absent parent, or a merge); merges take the family their parents agree on. A root's
+    family is its organisation's, else its name's (``own_name``, filled in for loop anchors here)."""
     single = g.nparents == 1
     nxt = np.arange(n, dtype=np.int32)
     single_present = single[g.row] & g.present
     nxt[g.row[single_present]] = g.pos[single_present]
-    anchor, _, a_cycle = _jump(nxt)
+    anchor, _, a_cycle = _jump(nxt, depths=False)
     anchor_fam = np.full(n, -1, dtype=np.int16)
     no_parent = g.nparents == 0
-    anchor_fam[no_parent] = own_root[no_parent]
+    anchor_fam[no_parent] = np.where(uploader >= 0, uploader, own_name)[no_parent]
     single_absent = single[g.row] & ~g.present
     anchor_fam[g.row[single_absent]] = uniq_root[g.code[single_absent]]
-    anchor_fam[a_cycle] = own_root[anchor[a_cycle]]
+    if a_cycle.any():
+        loop_anchor = np.zeros(n, dtype=bool)
+        loop_anchor[anchor[a_cycle]] = True
+        fill_names(own_name, ids, loop_anchor & (uploader < 0), rules)
+        own_root = np.where(uploader >= 0, uploader, own_name)
+        anchor_fam[a_cycle] = own_root[anchor[a_cycle]]
     merge_rows = np.flatnonzero(g.nparents > 1)
     mixed = np.zeros(n, dtype=bool)
     if merge_rows.size:
         in_merge = g.nparents[g.row] > 1
         m_row, m_present, m_pos, m_code = g.row[in_merge], g.present[in_merge], g.pos[in_merge], g.code[in_merge]
+        m_index = np.searchsorted(merge_rows, m_row)  # each entry's merge among merge_rows
         is_merge = g.nparents > 1
         absent_fam = _at(uniq_root, m_code)
         p_anchor = anchor[np.where(m_present, m_pos, 0)]
+        p_merge = is_merge[p_anchor]
         merge_fam = np.full(n, -1, dtype=np.int16)
+        fam, mix = merge_fam[merge_rows], np.zeros(len(merge_rows), dtype=bool)
         for _ in range(64):  # bounded by the nesting depth of merges of merges
-            via_anchor = np.where(is_merge[p_anchor], merge_fam[p_anchor], anchor_fam[p_anchor])
+            via_anchor = np.where(p_merge, merge_fam[p_anchor], anchor_fam[p_anchor])
             pf = np.where(m_present, via_anchor, absent_fam).astype(np.int16)
-            new, new_mixed = _agree(m_row, pf, n)
-            if np.array_equal(new[merge_rows], merge_fam[merge_rows]) and np.array_equal(new_mixed, mixed):
+            new, new_mix = _agree(m_index, pf, len(merge_rows))
+            if np.array_equal(new, fam) and np.array_equal(new_mix, mix):
                 break
-            merge_fam[merge_rows], mixed = new[merge_rows], new_mixed
-        anchor_fam[merge_rows] = merge_fam[merge_rows]
+            fam, mix = new, new_mix
+            merge_fam[merge_rows] = fam
+        anchor_fam[merge_rows] = fam
+        mixed[merge_rows] = mix
     return anchor_fam[anchor], mixed[anchor], a_cycle
 
 
@@ -395,7 +432,8 @@ def _owners(rules: Rules, family: np.ndarray, uploader: np.ndarray, up_rule: np.
     safe = np.maximum(chains.ext_code, 0)
     root_fam_org = np.where(chains.ends_outside, uniq_org[safe] if len(uniq_org) else -1, uploader[chains.end])
     root_rule = np.where(chains.ends_outside, uniq_org_rule[safe] if len(uniq_org) else -1, up_rule[chains.end])
-    first_rule = np.array([rules.table.index[rules.table["family"] == f][0] for f in rules.families] + [-1], dtype=np.int16)
+    # Families are numbered in order of first appearance in the rules, so each one's first row is:
+    first_rule = np.array([*rules.table.drop_duplicates("family").index, -1], dtype=np.int16)
     owner = first_rule[np.where(family < 0, len(rules.families), family)]
     owner = np.where((root_fam_org == family) & (family >= 0), root_rule, owner)
     return np.where(uploader >= 0, up_rule, owner)
@@ -410,17 +448,32 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
+    ordered = arrays.increasing(ids)  # the ids of a saved snapshot are
+    row, flat = _flat_parents(table)
+    listed = np.zeros(n, dtype=bool)
+    listed[row] = True
+
+    def id_codes() -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+        # Name rules run only where they can decide. First on models that list no parent,
+        # outside family organisations: their family seeds their descendants'.
+        whole = ids.combine_chunks()
+        uploader, up_rule, own_name = _id_codes(ids, rules, earlier, ordered)
+        fill_names(own_name, whole, ~listed & (uploader < 0), rules)
+        return whole, uploader, up_rule, own_name
+
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        id_codes = pool.submit(_id_codes, ids, rules, earlier)
+        id_task = pool.submit(id_codes)
         usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
-        g = _graph_from(table, ids, n, earlier[0], earlier[1]) if usable else _graph(table, ids, n)
+        g = _graph_from(row, flat, ids, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, ids, n, ordered)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
-        uploader, up_rule, own_name = id_codes.result()
-        own_root = np.where(uploader >= 0, uploader, own_name).astype(np.int16)  # a root's family: org, else name
-        lineage = pool.submit(_lineage_families, n, g, own_root, uniq_root)
+        whole, uploader, up_rule, own_name = id_task.result()
+        fill_names(own_name, whole, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
+        lineage = pool.submit(_lineage_families, n, g, uploader, own_name, uniq_root, whole, rules)
         chains = _primary_chains(n, g, uniq_org, uploader)
         lineage_fam, mixed_any, a_cycle = lineage.result()
+    # ...then on models whose lineage leads to no family.
+    fill_names(own_name, whole, lineage_fam < 0, rules)
 
     # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
     # basis 0 org, 1 lineage, 2 name, 3 none).
@@ -428,15 +481,16 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     is_org = uploader >= 0
     by_lineage = ~is_org & (g.nparents > 0) & (lineage_fam >= 0)
     by_name = ~is_org & ~by_lineage & (own_name >= 0)
-    family = np.select([is_org, by_lineage, by_name], [uploader, lineage_fam, own_name], -1).astype(np.int16)
-    basis = np.select([is_org, by_lineage, by_name], [0, 1, 2], 3)
-    party = np.select([is_org, by_lineage | by_name], [0, 1], 2)
+    family = np.where(is_org, uploader, np.where(by_lineage, lineage_fam, np.where(by_name, own_name, -1))).astype(np.int16)
+    basis = np.where(is_org, 0, np.where(by_lineage, 1, np.where(by_name, 2, 3))).astype(np.int8)
+    party = np.minimum(basis, 2)  # org: first-party; lineage or name: derivative; none: unrelated
+    party[basis == 2] = 1
 
     self_ref = np.zeros(n, dtype=bool)
     self_ref[g.self_ref_rows] = True
-    flags = np.zeros(n, dtype=np.int64)
+    flags = np.zeros(n, dtype=np.uint8)
     for i, mask in enumerate((self_ref, chains.in_cycle | a_cycle, chains.ends_outside, mixed_any)):
-        flags |= mask.astype(np.int64) << i
+        flags |= mask.view(np.uint8) << i
     return Classification(
         rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
         party=party, basis=basis, owner_rule=_owners(rules, family, uploader, up_rule, chains, uniq_org, uniq_org_rule),

@@ -157,33 +157,85 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
     return fam, rule_row
 
 
-def _id_rules(ids: pa.ChunkedArray, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Organisation family, its rule row, and name family of every id.
+NOT_NAMED = -2
+"""``own_name`` of a row whose name rules were not needed (its family came from lineage)."""
 
-    The work is per row, so chunks are processed in parallel threads: on a snapshot read from
-    parquet, one chunk per row group.
-    """
+
+def _org_codes_sorted(ids: pa.ChunkedArray | pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """``org_codes`` for strictly increasing ids: each organisation's repos are one slice of the
+    column, found by binary search, so no id is split."""
+    n = len(ids)
+    fam = np.full(n, -1, dtype=np.int16)
+    rule_row = np.full(n, -1, dtype=np.int16)
+    keys = arrays.Sorted(ids)
+    findex = _family_index(rules)
+    for k, row in enumerate(rules.table.itertuples(index=False)):
+        # "org/..." sorts between "org/" and "org0" ("0" follows "/"); an id without a slash is
+        # all namespace.
+        lo = keys.bisect_left(row.org + "/")
+        hi = keys.bisect_left(row.org + "0", lo)
+        rows = np.arange(lo, hi)
+        if row.org_scope == "pattern" and len(rows):
+            _, name = split_ids(ids.slice(lo, hi - lo))
+            rows = rows[np.asarray(pc.match_substring_regex(name, row.name_pattern).fill_null(False), dtype=bool)]
+        bare = keys.bisect_left(row.org)
+        if bare < n and keys[bare] == row.org and (row.org_scope == "all" or re.search(row.name_pattern, "")):
+            rows = np.r_[bare, rows]
+        rows = rows[fam[rows] < 0]
+        fam[rows] = findex[row.family]
+        rule_row[rows] = k
+    return fam, rule_row
+
+
+def _id_orgs(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Organisation family and its rule row of every id (``ordered``: whether they are strictly
+    increasing, if known)."""
+    if arrays.increasing(ids) if ordered is None else ordered:
+        return _org_codes_sorted(ids, rules)
 
     def one(chunk):
-        ns, name = split_ids(chunk)
-        fam, rule = org_codes(ns, name, rules)
-        return fam, rule, name_codes(name, rules)
+        return org_codes(*split_ids(chunk), rules)
 
     parts = arrays.each_chunk(one, ids)
     if not parts:
-        empty = np.zeros(0, dtype=np.int16)
-        return empty, empty.copy(), empty.copy()
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))
+        return np.zeros(0, dtype=np.int16), np.zeros(0, dtype=np.int16)
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(2))
 
 
-def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def name_rows(ids: pa.Array, rows: np.ndarray, rules: Rules) -> np.ndarray:
+    """``name_codes`` of the ids at ``rows``, in threads over blocks of rows. (``ids`` in one
+    chunk: taking rows of a chunked column joins its chunks every time.)"""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int16)
+    picked = ids.take(pa.array(rows))
+    return np.concatenate(arrays.each_chunk(lambda c: name_codes(split_ids(c)[1], rules), arrays.rechunk(picked)))
+
+
+def fill_names(own_name: np.ndarray, ids: pa.Array, wanted: np.ndarray, rules: Rules) -> None:
+    """Compute the name family of the ``wanted`` rows (a mask) not yet named, in place."""
+    rows = np.flatnonzero(wanted & (own_name == NOT_NAMED))
+    own_name[rows] = name_rows(ids, rows, rules)
+
+
+def _id_rules(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Organisation family, its rule row, and ``own_name`` of every id, all ``NOT_NAMED``: name
+    rules run later, only on the rows that need them (``fill_names``)."""
+    fam, rule = _id_orgs(ids, rules, ordered)
+    return fam, rule, np.full(len(ids), NOT_NAMED, dtype=np.int16)
+
+
+def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray,
+                   ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``_id_rules``, copied from an earlier classification for the ids it holds (``pos``: each
-    id's row there, -1 for none) and computed for the rest: they depend on the id alone."""
+    id's row there, -1 for none), names it computed included, and computed for the rest: they
+    depend on the id alone."""
     safe = np.maximum(pos, 0)
     out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
     new = np.flatnonzero(pos < 0)
     if len(new):
-        for o, fresh in zip(out, _id_rules(ids.take(pa.array(new)), rules)):
+        whole = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        # Rows taken in order from ids in order are in order.
+        for o, fresh in zip(out, _id_rules(whole.take(pa.array(new)), rules, ordered)):
             o[new] = fresh
     return out
 
