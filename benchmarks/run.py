@@ -307,16 +307,27 @@ def duckdb_months(folder: Path) -> dict:
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def census_import(n: int, cache: Path = CACHE) -> dict:
-    """Import a census file of ``n`` models in the hub-stats layout; time and peak memory."""
+def census_path(n: int, cache: Path = CACHE) -> Path:
+    """The cached census file of ``n`` models in the hub-stats layout, generated on first use (in
+    the calling process: generating it in a measured one put 2 GB into its peak)."""
     import pyarrow.parquet as pq
 
     from hubshare import synthetic
-    from hubshare.ingest import census
 
     src = cache / f"census-{n}.parquet"
     if not src.exists():
         pq.write_table(synthetic.to_census(synthetic.generate(n, seed=SEED)), src, row_group_size=100_000)
+    return src
+
+
+def census_import(n: int, cache: Path = CACHE) -> dict:
+    """Import a census file of ``n`` models in the hub-stats layout (``census_path``); time and
+    peak memory."""
+    from hubshare.ingest import census
+
+    src = cache / f"census-{n}.parquet"
+    if not src.exists():
+        raise RuntimeError(f"{src} is missing: census_path({n}) makes it before the measured run")
     out = cache / "census-import"
     t0 = time.perf_counter()
     census.import_file(src, out, "bench", taken_at="2026-02-01T00:00:00Z", overwrite=True)
@@ -406,8 +417,8 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     folder = history_path(n, cache=cache)
     runs = {}
     for func in ("ours_months", "duckdb_months"):
-        _in_child(func, folder)
-        runs[func] = [_in_child(func, folder) for _ in range(max(1, repeat))]
+        runs[func] = [_in_child(func, folder) for _ in range(max(1, repeat) + 1)]
+        runs[func][0]["total"] = float("inf")  # a warm-up: its time does not count, its peak does
     mine = min(runs["ours_months"], key=lambda r: r["total"])
     base = min(runs["duckdb_months"], key=lambda r: r["total"])
     problems = [f"{month} {p}" for month in sorted(set(mine["totals"]) | set(base["totals"]))
@@ -421,10 +432,12 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     print(f"months: {MONTHS} months by family (lineage) over {MONTHS + 1} snapshots of {n:,} models: hubshare {mine['total']:.1f} s, "
           f"DuckDB {base['total']:.1f} s, ratio {mine['total'] / base['total']:.2f} (goal ≤ 0.5), peak {peak:.0f} MB (goal < 3000); "
           "totals identical")
+    census_path(n, cache)
     imports = [_in_child("census_import", Path(str(n)), cache) for _ in range(max(1, repeat))]
     imp = min(imports, key=lambda r: r["total"])
     imp_peak = max(r["peak_mb"] for r in imports)
-    print(f"census import of {n:,} models (hub-stats layout): {imp['total']:.1f} s, peak {imp_peak:.0f} MB (goal < 2000)")
+    print(f"census import of {n:,} models (hub-stats layout): {imp['total']:.1f} s, peak {imp_peak:.0f} MB "
+          f"(lowest {min(r['peak_mb'] for r in imports):.0f} MB over {len(imports)} runs; goal < 2000)")
     return {"size": n, "ours": mine["total"], "duckdb": base["total"], "peak_mb": peak, "import_s": imp["total"], "import_peak_mb": imp_peak}
 
 
@@ -454,11 +467,13 @@ def main(argv=None) -> int:
         # Each tool runs in fresh processes: one warm-up run (its time discarded: the first run
         # after the other tool pays for the memory that tool left behind), then --repeat runs, the
         # fastest counting, as noise on a shared machine only ever adds time.
-        runs = {}
+        runs, warm = {}, {}
         for func in ("ours", "duckdb_totals"):
-            _in_child(func, path)
+            warm[func] = _in_child(func, path)
             runs[func] = [_in_child(func, path) for _ in range(max(1, args.repeat))]
-        mine = dict(min(runs["ours"], key=lambda r: r["total"]), peak_mb=max(r["peak_mb"] for r in runs["ours"]))
+        # Peak memory counts every run, the warm-up too: the goal is a bound, not a best case.
+        peaks = [r["peak_mb"] for r in [warm["ours"], *runs["ours"]]]
+        mine = dict(min(runs["ours"], key=lambda r: r["total"]), peak_mb=max(peaks), peak_min_mb=min(peaks))
         base = min(runs["duckdb_totals"], key=lambda r: r["total"])
         problems = [p for a in runs["ours"] for b in runs["duckdb_totals"][:1] for p in compare(a["totals"], b["totals"])]
         if problems:
@@ -482,6 +497,7 @@ def main(argv=None) -> int:
         print(f"time per million rows at {results[-1]['size']:,} / at {results[0]['size']:,}: {growth:.2f}")
         summary["growth"] = growth
     last = results[-1]
+    print(f"peak memory at {last['size']:,}: {last['peak_min_mb']:.0f}–{last['peak_mb']:.0f} MB over {args.repeat + 1} runs (the warm-up included)")
     print(f"goals at {last['size']:,}: ratio {last['total'] / last['duckdb']:.2f} (goal ≤ 0.5), peak {last['peak_mb']:.0f} MB (goal < 2000)"
           + (f", growth {summary['growth']:.2f} (goal ≤ 1.3)" if "growth" in summary else ""))
     if not args.no_end_to_end:

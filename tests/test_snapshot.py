@@ -94,6 +94,7 @@ BAD_CASES = {
     "duplicate ids": (lambda t: pa.concat_tables([t, t.slice(0, 1)]), ["'id'", "2 rows share an id"]),
     "negative counts": (lambda t: t.set_column(t.schema.get_field_index("likes"), "likes", pa.array([-3, -1], pa.int64())), ["'likes'", "negative in 2 rows"]),
     "wrong types": (lambda t: t.set_column(t.schema.get_field_index("downloads_30d"), "downloads_30d", pa.array(["10", "5"])), ["'downloads_30d'", "type string", "2 rows"]),
+    "wrong type, read later": (lambda t: t.set_column(t.schema.get_field_index("pipeline_tag"), "pipeline_tag", pa.array([1, 2])), ["'pipeline_tag'", "type int64", "2 rows"]),
     "missing columns": (lambda t: t.drop_columns(["gated", "tags"]), ["'gated' is missing", "'tags' is missing"]),
 }
 
@@ -184,3 +185,41 @@ def test_sample_rebuilds_from_raw_transcription(tmp_path):
 def test_no_token_in_manifest_source(tmp_path):
     folder = make_snapshot(tmp_path / "s", GOOD)
     assert "hf_" not in (folder / "manifest.json").read_text()
+
+
+@pytest.mark.parametrize("bad", ["ab", "/ab", "ab/", "a/b/c", "a b/c", "a/b\tc", "", "a//b", "a\x0b/b", "é/b", "a/\u00a0"])
+def test_id_form_is_checked_from_bytes_as_the_pattern_says(bad):
+    import pyarrow.compute as pc
+
+    ids = pa.array(["x/y", bad, "z/w"])
+    expected = sum(not ok for ok in pc.match_substring_regex(ids, snapshot.ID_FORM).to_pylist())
+    assert snapshot._bad_ids(pa.chunked_array([ids, ids.slice(1)])) == 2 * expected
+
+
+def test_columns_other_than_ids_and_counts_are_read_on_first_use(good, monkeypatch):
+    read = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    snap = snapshot.load(good)
+    assert read == [snapshot.EAGER]
+    assert snap.column_names == list(snapshot.COLUMNS)
+    assert snap.select(["id", "base_models"]).column_names == ["id", "base_models"]
+    assert read[-1] == ("base_models",)
+    assert snap.table.column_names == list(snapshot.COLUMNS)  # the rest, read together
+    assert len(read) == 3 and snap.models["likes"].notna().any()
+
+
+def test_a_bad_column_is_reported_when_first_read(good):
+    t = _table(good)
+    _rewrite(good, t.set_column(t.schema.get_field_index("base_relation"), "base_relation", pa.array(["fork", None])))
+    snap = snapshot.load(good)  # ids and counts are fine
+    with pytest.raises(SnapshotError, match="'base_relation' holds a value other than"):
+        snap.column("base_relation")
+    assert "base_relation" in snapshot.validate(good)[0]
+
+
+def test_a_file_changed_after_loading_is_not_read(good):
+    snap = snapshot.load(good)
+    _rewrite(good, _table(good).slice(0, 1))
+    with pytest.raises(SnapshotError, match="changed after the snapshot was loaded"):
+        snap.column("tags")
