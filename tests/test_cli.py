@@ -155,3 +155,14 @@ def test_diff_in_the_wrong_order_is_an_error(tmp_path):
     a, b = _synthetic_pair(tmp_path)
     r = run_cli("diff", str(b), str(a))
     assert r.returncode == 1 and "earlier one first" in r.stderr
+
+
+def test_the_program_loads_a_snapshot_without_waiting_for_pandas():
+    # The command line reads the snapshot in a thread while pandas imports: that only works while
+    # neither the command-line module nor the snapshot module imports pandas itself.
+    import subprocess
+    import sys
+
+    code = "import sys, hubshare.cli, hubshare.snapshot; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -126,8 +126,8 @@ class _Words:
     strings do: if ``s < t`` then ``word(0)`` of s is at most that of t, and so on."""
 
     def __init__(self, arr: pa.Array):
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=4 * arr.offset).astype(np.int64)
-        self.start, self.length = offsets[:-1], np.diff(offsets)
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=4 * arr.offset)
+        self.start, self.length = offsets[:-1], np.diff(offsets)  # int32 offsets: the data is under 2 GiB
         data = arr.buffers()[2]
         self.size = data.size if data is not None else 0
         # Every position as the start of an unaligned 8-byte word (a view, no copy).
@@ -135,9 +135,9 @@ class _Words:
 
     def word(self, w: int, rows: np.ndarray | None = None) -> np.ndarray:
         start = self.start if rows is None else self.start[rows]
-        left = (self.length if rows is None else self.length[rows]) - 8 * w
+        left = (self.length if rows is None else self.length[rows]) - np.int32(8 * w)
         assert self.window is not None, "under 8 bytes of data: nothing to read words from"
-        pos = start + 8 * w
+        pos = start + np.int32(8 * w)
         last = self.size - 8
         read = self.window[np.minimum(pos, last)].astype(np.uint64)
         # A word running past the buffer's end was read from its last 8 bytes: shift it into place.

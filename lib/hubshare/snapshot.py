@@ -1,8 +1,9 @@
 """The snapshot format: one folder holding ``models.parquet`` and ``manifest.json``.
 
 A snapshot is what the Hub listed at one moment, one row per model repo. ``save()`` writes it
-atomically; ``load()`` verifies checksum and schema before anything reads it; ``validate()``
-lists every problem instead of stopping at the first.
+atomically; ``load()`` verifies checksum and schema before anything reads it, and reads the other
+columns' values (checking them too) when first used; ``validate()`` lists every problem instead of
+stopping at the first.
 
 >>> snap = load(paths.SAMPLE_SNAPSHOT)
 >>> snap.label, len(snap.models)
@@ -23,16 +24,21 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import arrays, paths
 from .errors import SnapshotError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas is imported where rows become a DataFrame, not here: loading a snapshot needs Arrow only,
+# so the command line can load one while pandas imports (``cli.loading``).
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +186,8 @@ class Snapshot:
     @property
     def taken_at(self) -> pd.Timestamp:
         """When the Hub was listed (the manifest's ``created_at``), UTC."""
+        import pandas as pd
+
         return pd.Timestamp(self.manifest["created_at"]).tz_convert("UTC")
 
     @property
@@ -201,6 +209,8 @@ class Snapshot:
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
     """Arrow rows to pandas with explicit dtypes: nullable integers, UTC timestamps, lists."""
+    import pandas as pd
+
     return table.to_pandas(
         types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get,
     )
@@ -227,6 +237,8 @@ def to_table(models: pd.DataFrame | pa.Table) -> pa.Table:
 
     Raises ``SnapshotError`` when a column is missing or cannot be cast.
     """
+    import pandas as pd
+
     if isinstance(models, pd.DataFrame):
         missing = [c for c in COLUMNS if c not in models.columns]
         if missing:
@@ -357,7 +369,7 @@ def _read_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[str]]:
         problems.append(f"{where}: schema_version {version} is not supported (this hubshare reads {SCHEMA_VERSION})")
     if "created_at" in manifest:
         try:
-            ts = pd.Timestamp(manifest["created_at"])
+            ts = datetime.fromisoformat(manifest["created_at"])
             if ts.tzinfo is None:
                 raise ValueError("no time zone")
         except (ValueError, TypeError) as exc:

@@ -30,7 +30,10 @@ Lineage rules, each applied the same way to every model:
   alphabetically first id as ``lineage_root``, no depth, and the flag ``cycle``.
 
 Everything is vectorised over Arrow and NumPy arrays; the only Python loops run over the rules
-(a few dozen rows) and over pointer-jumping rounds (logarithmic in the chain length).
+(a few dozen rows), over pointer-jumping rounds (logarithmic in the chain length) and over blocks
+of the sorted ids when parents are looked up (``arrays.lookup``). Name rules run only on the
+models whose family they can decide: those outside family organisations whose lineage leads to
+no family (models with no parent included).
 
 >>> classify_ids(["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"])[["family", "party"]]
      family        party

@@ -453,21 +453,22 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     listed = np.zeros(n, dtype=bool)
     listed[row] = True
 
-    def id_codes() -> tuple[pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    whole = ids.combine_chunks()  # one chunk: taking rows of a chunked column joins its chunks every time
+
+    def id_codes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Name rules run only where they can decide. First on models that list no parent,
         # outside family organisations: their family seeds their descendants'.
-        whole = ids.combine_chunks()
         uploader, up_rule, own_name = _id_codes(ids, rules, earlier, ordered)
         fill_names(own_name, whole, ~listed & (uploader < 0), rules)
-        return whole, uploader, up_rule, own_name
+        return uploader, up_rule, own_name
 
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
         id_task = pool.submit(id_codes)
         usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
-        g = _graph_from(row, flat, ids, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, ids, n, ordered)
+        g = _graph_from(row, flat, whole, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, whole, n, ordered)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
-        whole, uploader, up_rule, own_name = id_task.result()
+        uploader, up_rule, own_name = id_task.result()
         fill_names(own_name, whole, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
         lineage = pool.submit(_lineage_families, n, g, uploader, own_name, uniq_root, whole, rules)
         chains = _primary_chains(n, g, uniq_org, uploader)
