@@ -20,28 +20,6 @@ from .rules import Rules, _id_rules, _id_rules_from, fill_names, load_rules, nam
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
 
 
-def _parallel_index_in(ids: pa.ChunkedArray, values: pa.Array) -> list[tuple[int, pa.Array]]:
-    """``index_in`` of the ids in ``values``, in as many threads as cores, as (first row, result)."""
-    chunks = [c for c in (ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]) if len(c)]
-    if not chunks:
-        return []
-    workers = max(1, min(len(chunks), os.cpu_count() or 1))
-    starts, start = [], 0
-    per = -(-len(chunks) // workers)
-    groups = [chunks[k:k + per] for k in range(0, len(chunks), per)]
-    for g in groups:
-        starts.append(start)
-        start += sum(len(c) for c in g)
-
-    def one(g):
-        return pc.index_in(pa.chunked_array(g, pa.string()), value_set=values)
-
-    if len(groups) == 1:
-        return [(0, one(groups[0]))]
-    with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-        return list(zip(starts, pool.map(one, groups)))
-
-
 # --------------------------------------------------------------------------- pointer jumping
 
 
@@ -227,14 +205,13 @@ def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np
     return _id_rules(ids, rules, ordered)
 
 
-def _positions_in(ids, values: pa.Array, threads: bool = True) -> np.ndarray:
+def _positions_in(ids, values: pa.Array) -> np.ndarray:
     """The row of each of ``values`` (distinct ids) in ``ids``, -1 where absent. Probing the ids
     against the values builds the smaller hash table."""
     out = np.full(len(values), -1, dtype=np.int32)
-    found = _parallel_index_in(ids, values) if threads else [(0, pc.index_in(ids, value_set=values))]
-    for start, where in found:
-        valid = pc.is_valid(where)
-        out[np.asarray(where.filter(valid), dtype=np.int64)] = start + np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
+    where = pc.index_in(ids, value_set=values)
+    valid = pc.is_valid(where)
+    out[np.asarray(where.filter(valid), dtype=np.int64)] = np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
     return out
 
 
@@ -275,7 +252,7 @@ def _rows_of(ids, flat: pa.Array, ordered: bool) -> np.ndarray:
 
     def part(start: int) -> np.ndarray:
         enc = pc.dictionary_encode(flat.slice(start, size))
-        return _positions_in(ids, enc.dictionary, threads=False)[np.asarray(enc.indices, dtype=np.int64)]
+        return _positions_in(ids, enc.dictionary)[np.asarray(enc.indices, dtype=np.int64)]
 
     starts = range(0, len(flat), size)
     if len(starts) <= 1:
