@@ -41,7 +41,7 @@ def test_footnote_names_source_snapshot_period_and_definition(sample):
     ("https://huggingface.co/api/models", "https://huggingface.co/api/models"),
 ])
 def test_urls_in_messages_carry_no_credentials(url, clean):
-    assert refresh._clean(url) == clean
+    assert refresh.public_endpoint(url) == clean
 
 
 def test_exercise_checks_answer_right_and_wrong(sample):

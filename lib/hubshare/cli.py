@@ -37,7 +37,7 @@ EPILOG = """examples:
   hubshare refresh --author Qwen --top 1000 --label 2026-12-01
   hubshare import hub-stats --date 2026-02-01
   hubshare months --from 2026-01 --to 2026-03 --universe atom --by org
-  hubshare reproduce --month 2026-02           (network: imports three census days)
+  hubshare reproduce --month 2026-02           (network: imports the census days around three boundaries)
   hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
 """
 
@@ -198,29 +198,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     snap = snapshot.load(args.path)
     print(f"{args.path}: valid snapshot '{snap.label}', {len(snap)} models, taken {snap.manifest['created_at']}")
-    print(_staleness(Path(args.path)))
+    print(_day_check(Path(args.path)))
+    for p in snap.manifest.get("passed_over", []):
+        print(f"passed over when imported: {p.get('census')}: {p.get('kind')}: {p.get('why')}")
     return 0
 
 
-def _staleness(path: Path) -> str:
-    """Whether a snapshot repeats the counters of a snapshot a day before it in the same folder."""
+def _day_check(path: Path) -> str:
+    """The census day check of a snapshot among the snapshots of its folder (``corrections``)."""
     from . import history
 
     try:
         h = history.History.from_folder(path.parent)
     except HubshareError:
-        return "stale: cannot tell (no folder of snapshots around it)"
+        return "census day: cannot tell (no folder of snapshots around it)"
     entry = next((e for e in h.entries if e.path is not None and e.path.resolve() == path.resolve()), None)
     if entry is None:
-        return "stale: cannot tell (no all-time counts)"
-    k = h.entries.index(entry)
-    prev = h.entries[k - 1] if k else None
-    if prev is None or (entry.taken_at - prev.taken_at).total_seconds() > 48 * 3600:
-        return "stale: cannot tell (no snapshot of the day before in the same folder)"
-    share = history.unchanged_share(prev.load(), entry.load())
-    if share >= history.STALE_SHARE:
-        return f"stale: yes, {share:.1%} of active repos kept the all-time counters of {prev.text}: the census did not refresh"
-    return f"stale: no ({share:.1%} of active repos unchanged since {prev.text})"
+        return "census day: cannot tell (no all-time counts)"
+    check = h.check(entry)
+    others = len(h) - 1
+    return f"census day: {check.text} (checked against the {others} other snapshot{'s' if others != 1 else ''} of its folder)"
 
 
 @contextmanager
@@ -272,6 +269,8 @@ def _warn(line: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .ingest import census
 
     given = [name for name, v in (("--file", args.file), ("--date", args.date), ("--revision", args.revision)) if v]
@@ -281,20 +280,34 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError("hubshare import hub-stats: --file needs --taken-at ISO-TIME: no date can be read from the file (see --help)")
     if args.taken_at and not args.file:
         raise UsageError("hubshare import hub-stats: --taken-at goes with --file; --date and --revision take the commit's time (see --help)")
+    if args.label and args.date:
+        raise UsageError("hubshare import hub-stats: --label goes with --file or --revision; --date may import two census days, "
+                         "each named hub-stats-YYYY-MM-DD (see --help)")
+    if args.full and args.file:
+        raise UsageError("hubshare import hub-stats: --full goes with --date or --revision (see --help)")
     if args.quiet:
         from huggingface_hub.utils import disable_progress_bars
 
         disable_progress_bars()
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _sigterm_interrupts():
         if args.file:
-            path = census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite, warn=_warn)
+            written = [census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite, warn=_warn)]
+        elif args.revision:
+            written = [census.import_revision(args.out, args.label, revision=args.revision, endpoint=args.endpoint, full=args.full,
+                                              overwrite=args.overwrite, warn=_warn, say=say)]
         else:
-            path = census.import_day(args.out, args.label, date=args.date, revision=args.revision, endpoint=args.endpoint,
-                                     overwrite=args.overwrite, warn=_warn,
-                                     say=(lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)))
-    snap = _load(str(path))
-    counts = "with all-time counts" if snap.manifest.get("all_time") else "WITHOUT all-time counts (months cannot use it)"
-    print(f"wrote {paths.relative(path)}: {len(snap):,} models, taken {snap.manifest['created_at']}, {counts}")
+            written, boundary = census.import_date(args.out, date=args.date, endpoint=args.endpoint, full=args.full,
+                                                   max_bracket=pd.Timedelta(hours=args.max_bracket), warn=_warn, say=say)
+            print(f"{args.date} 00:00 UTC: {boundary.text}")
+    for path in written:
+        snap = _load(str(path))
+        counts = "with all-time counts" if snap.manifest.get("all_time") else "WITHOUT all-time counts (months cannot use it)"
+        src = snap.manifest.get("source", {})
+        read = f", read {src['bytes_read'] / 1e6:,.1f} of {src['size'] / 1e6:,.1f} MB" if src.get("bytes_read") is not None and src.get("size") else ""
+        print(f"wrote {paths.relative(path)}: {len(snap):,} models, taken {snap.manifest['created_at']}, {counts}{read}")
+    if not written and args.date:
+        print("nothing to import: the census days needed are there already")
     return 0
 
 
@@ -344,15 +357,17 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from .ingest import census
 
     m2 = history.next_month(args.month)
-    days = [f"{m}-01" for m in (args.month, m2, history.next_month(m2))]
+    edges = [history.month_start(m) for m in (args.month, m2, history.next_month(m2))]
     if args.quiet:
         from huggingface_hub.utils import disable_progress_bars
 
         disable_progress_bars()
+    options = _months_options(args)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
-    say(f"census days needed: {', '.join(days)} (the boundaries of {args.month} and {m2})")
+    say(f"month boundaries needed: {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in edges)} (the boundaries of {args.month} and {m2})")
     with _sigterm_interrupts():
-        for path in census.ensure_days(days, args.out, endpoint=args.endpoint, warn=_warn, say=say):
+        for path in census.ensure_boundaries(edges, args.out, endpoint=args.endpoint, full=args.full, max_bracket=options["max_bracket"],
+                                             warn=_warn, say=say):
             say(f"wrote {paths.relative(path)}")
     h = history.History.from_folder(args.out)
     print()
@@ -361,13 +376,20 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         for line in r.from_history:
             print(f"    {line.text}")
     for universe, by in (("atom", "org"), ("all", "family")):
-        result = history.months(h, args.month, m2, by=by, universe=universe, attribution="uploader")
+        result = history.months(h, args.month, m2, by=by, universe=universe, attribution="uploader", **options)
         top = result.rows.sort_values(["month", "downloads"], ascending=[True, False]).groupby("month").head(5)
         print(f"\ntop five of each month, {result.definition.label.split(' · ')[0]}, by {by} (uploader):")
         if len(top):
             print(top.assign(downloads=top["downloads"].map(fmt.count), share=top["share"].map(fmt.percent))[["month", "name", "downloads", "share"]].to_string(index=False))
         for month, reason in result.missing:
             print(f"{month}: missing: {reason}")
+            _print_bounds(result, month)
+    print("\nhow each month was measured:")
+    for line in result.boundary_lines():
+        print(f"  {line}")
+    for month, days in result.passed_over:
+        for line in days:
+            print(f"{month}: passed over {line}")
     out = paths.relative(Path(args.out))
     print(f"\nrerun the notebooks on this history: HUBSHARE_SNAPSHOTS={out} make report")
     print(f"every month it spans: hubshare months --snapshots {out} --universe atom --by org")
@@ -384,6 +406,12 @@ def _month(text: str) -> str:
     return text
 
 
+def _months_options(args: argparse.Namespace) -> dict[str, Any]:
+    import pandas as pd
+
+    return {"boundaries": args.boundaries, "max_bracket": pd.Timedelta(hours=args.max_bracket), "bounds": args.bounds}
+
+
 def cmd_months(args: argparse.Namespace) -> int:
     from . import history
 
@@ -391,7 +419,8 @@ def cmd_months(args: argparse.Namespace) -> int:
     if not len(h):
         left = "".join(f"; left out: {label} ({why})" for label, why in h.skipped)
         raise HistoryError(f"{h.coverage}: a month is the difference of two snapshots' all-time counts{left}")
-    result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution)
+    result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution,
+                            **_months_options(args))
     if args.json:
         _print_json(result.to_records())
         return 0
@@ -401,7 +430,7 @@ def cmd_months(args: argparse.Namespace) -> int:
     for label, why in h.skipped:
         print(f"  left out: {label} ({why})")
     if not result.months:
-        print("no month can be measured: a month needs a snapshot within 36 h of each of its two boundaries")
+        print("no month can be measured: a month needs a census at or around each of its two boundaries")
     elif len(result.rows):
         pivot = result.pivot()
         top = result.rows.groupby("name")["downloads"].sum().sort_values(ascending=False).index[: args.top]
@@ -411,23 +440,42 @@ def cmd_months(args: argparse.Namespace) -> int:
         shown["total"] = pivot.sum(axis=1)
         totals = result.totals().set_index("month")
         shown = shown.map(fmt.count)
+        shown["days"] = totals["days"].map(lambda v: f"{v:.2f}")
         shown["new"] = totals["models_new"]
         shown["gone"] = totals["models_missing"]
         shown["fell"] = totals["counters_fell"]
         print(shown.reset_index().to_string(index=False))
+    print("how each month was measured:")
+    for line in result.boundary_lines():
+        print(f"  {line}")
     for month, reason in result.missing:
         print(f"{month}: missing: {reason}")
+        _print_bounds(result, month)
     _print_corrections(result, args.renames)
     return 0
 
 
+def _print_bounds(result, month: str) -> None:
+    if not len(result.bounds):
+        return
+    b = result.bounds[result.bounds["month"] == month]
+    if not len(b):
+        return
+    high = None if b["high"].isna().any() else int(b["high"].sum())
+    print(f"{month}: bounds: total between {fmt.count(int(b['low'].sum()))} and {fmt.count(high) if high is not None else 'unbounded'} "
+          "(inner and outer census pairs)")
+    for r in b.sort_values("high", ascending=False, na_position="last").head(5).itertuples(index=False):
+        print(f"  {r.name}: {fmt.count(int(r.low))} to {fmt.count(int(r.high)) if r.high == r.high and r.high is not None else 'unbounded'}")
+
+
 def _print_corrections(result, list_renames: bool = False) -> None:
     """What the month arithmetic corrected or flagged, month by month."""
+    for month, days in result.passed_over:
+        for line in days:
+            print(f"{month}: passed over {line}")
     if not len(result.rows):
         return
     per = result.rows.groupby("month")[["renamed", "appeared", "appeared_downloads"]].sum()
-    for month, stale in result.stale:
-        print(f"{month}: stale boundary (no fresh census day within 36 h): {', '.join(stale)}")
     for month, r in per.iterrows():
         if r["renamed"] or r["appeared"]:
             print(f"{month}: {int(r['renamed'])} renamed repos counted as the difference of their counters; "
@@ -505,9 +553,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_refresh)
 
     mo = sub.add_parser("months", help="downloads of calendar months from a folder of snapshots",
-                        description="Downloads of each calendar month, from the snapshots nearest (within 36 h) to its two "
-                                    "boundaries: differences of all-time counters, classified with the later snapshot. "
-                                    "Months without both boundaries are listed as missing, never interpolated.")
+                        description="Downloads of each calendar month, 00:00 UTC to 00:00 UTC: differences of all-time counters "
+                                    "at its two boundaries, each from a census within 1 h, else interpolated between the good "
+                                    "censuses around it (at most --max-bracket apart), else from a census within 36 h (approximate); "
+                                    "classified with the later census. Bad census days (partial, stale, stalled, rolled back) are "
+                                    "passed over and reported. A month without both boundaries is missing (--bounds: a range).")
     mo.add_argument("--snapshots", metavar="DIR", default=str(paths.SNAPSHOTS), help="folder of snapshots (default: data/snapshots)")
     mo.add_argument("--from", dest="first", type=_month, metavar="YYYY-MM", help="first month (default: the first the snapshots can span)")
     mo.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last month (default: the last the snapshots can span)")
@@ -516,29 +566,41 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="(default: uploader)")
     mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
     mo.add_argument("--renames", action="store_true", help="list the repos renamed between the boundaries of each month")
+    _add_boundary_options(mo)
     mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
     mo.set_defaults(func=cmd_months)
 
     rp = sub.add_parser("reproduce", help="import the census days a month needs and measure the claims from them",
-                        description="Import (network needed) the hub-stats census days at the boundaries of a month and of the "
-                                    "month after it that data/snapshots does not hold yet, then measure the claims from them.")
+                        description="Import (network needed) the hub-stats census days that measure the boundaries of a month "
+                                    "and of the month after it (those --out does not hold yet; bad days passed over), then measure "
+                                    "the claims and the months from them.")
     rp.add_argument("--month", type=_month, default="2026-02", metavar="YYYY-MM", help="the month of the claims (default: 2026-02)")
     rp.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="folder of snapshots (default: data/snapshots)")
     rp.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
+    rp.add_argument("--full", action="store_true", help="download each census file whole (and check its sha256) instead of "
+                                                         "reading only the columns hubshare uses by byte ranges")
+    _add_boundary_options(rp)
     rp.add_argument("--quiet", action="store_true", help="no progress lines or bars")
     rp.set_defaults(func=cmd_reproduce)
 
     i = sub.add_parser("import", help="import a day of the hub-stats census dataset as a snapshot",
-                       description="Write a snapshot from the public census dataset cfahlgren1/hub-stats (models.parquet): "
-                                   "a file on disk (--file with --taken-at), the commit nearest a day (--date), or one commit (--revision).",
+                       description="Write snapshots from the public census dataset cfahlgren1/hub-stats (models.parquet): "
+                                   "a file on disk (--file with --taken-at), the census days that measure a day's 00:00 UTC (--date), "
+                                   "or the census one commit serves (--revision). The census of a UTC day is its latest commit that "
+                                   "uploaded models.parquet; the snapshot is dated by that commit.",
                        epilog="examples:\n  hubshare import hub-stats --date 2026-02-01\n"
                               "  hubshare import hub-stats --file models.parquet --taken-at 2026-02-01T00:00:00Z --label feb",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     i.add_argument("source", choices=["hub-stats"], help="the census dataset (hub-stats: cfahlgren1/hub-stats)")
     i.add_argument("--file", metavar="PATH", help="a models.parquet already on disk")
     i.add_argument("--taken-at", metavar="ISO-TIME", help="when that file's census was taken, e.g. 2026-02-01T00:00:00Z (needed with --file)")
-    i.add_argument("--date", metavar="YYYY-MM-DD", help="the dataset commit nearest that day's 00:00 UTC (at most 36 h away)")
-    i.add_argument("--revision", metavar="SHA", help="one dataset commit exactly")
+    i.add_argument("--date", metavar="YYYY-MM-DD", help="the census days that measure that day's 00:00 UTC: the good census "
+                                                        "days around it (bad days passed over), those not in --out yet")
+    i.add_argument("--revision", metavar="SHA", help="the census one dataset commit serves (the file's own last upload)")
+    i.add_argument("--full", action="store_true", help="download the whole file and check its sha256 (default: read only the "
+                                                     "columns hubshare uses, by byte ranges)")
+    i.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",
+                   help="with --date: widest pair of censuses a boundary is interpolated between (default: 72)")
     i.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="parent folder (default: data/snapshots)")
     i.add_argument("--label", metavar="NAME", help="snapshot name (default: hub-stats-YYYY-MM-DD)")
     i.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
@@ -556,6 +618,25 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print a JSON object")
     d.set_defaults(func=cmd_diff)
     return p
+
+
+def _add_boundary_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--boundaries", choices=["interpolate", "census"], default="interpolate",
+                   help="interpolate: months from 00:00 UTC to 00:00 UTC, counters interpolated between the censuses around each "
+                        "boundary; census: from the census nearest each boundary (within 36 h), with the true length (default: interpolate)")
+    p.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",
+                   help="widest pair of censuses a boundary is interpolated between (default: 72)")
+    p.add_argument("--bounds", action="store_true", help="give each month that cannot be measured a lower and an upper bound")
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    if not 0 < value <= 24 * 31:
+        raise argparse.ArgumentTypeError(f"{text} h: give a number of hours above 0 and at most 744")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:

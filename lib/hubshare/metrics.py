@@ -36,6 +36,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import arrays, families, reference
+from .corrections import appeared as appeared_repos
+from .corrections import match_renames
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
@@ -441,61 +443,6 @@ class Interval:
         return self.new & ~self.appeared
 
 
-RENAME_TOLERANCE = 0.01
-"""How far a renamed repo's all-time count may move: 1% between consecutive days; between days
-further apart, the old count plus no more than the new 30-day count, give or take 1%."""
-CONSECUTIVE = pd.Timedelta(hours=48)
-
-
-def _renames(a: Snapshot, b: Snapshot, pos: np.ndarray, missing: np.ndarray, metric: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One-to-one renames between the repos gone from ``a`` and the repos new in ``b``: same name
-    under another owner (``moved``) or same owner under another name (``renamed``), at a
-    consistent all-time count, and (where creation dates are known) created before ``a``, as a
-    renamed repo keeps its creation date. Returns ``(renames, ambiguous)``; renames have
-    ``old_row`` and ``new_row``; ambiguous lists each old id with several candidates or a candidate
-    claimed twice."""
-    fa, fb = _counts(a), _counts(b)
-    gone_rows = np.flatnonzero(missing & fa[f"valid_{metric}"] & (fa[metric] > 0))
-    new_rows = np.flatnonzero((pos < 0) & fb[f"valid_{metric}"])
-    cols = ["old_id", "new_id", "kind", "before", "after", "old_row", "new_row"]
-    if not len(gone_rows) or not len(new_rows):
-        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
-
-    def parts(snap: Snapshot, rows: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-        ids = pa.array(snap.column("id").take(pa.array(rows)).to_pylist(), pa.string())
-        ns, name = families.split_ids(ids)
-        return pd.DataFrame({"id": ids.to_pylist(), "ns": ns.to_pylist(), "name": name.to_pylist(), "row": rows, "count": values[rows]})
-
-    if "created_at" in b.column_names:
-        # A renamed repo keeps its creation date: a repo created inside the interval is new, not renamed.
-        created = b.column("created_at").take(pa.array(new_rows))
-        earlier = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(True), dtype=bool)
-        new_rows = new_rows[earlier]
-        if not len(new_rows):
-            return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
-    old = parts(a, gone_rows, fa[metric])
-    new = parts(b, new_rows, fb[metric]).assign(d30=np.where(fb["valid_downloads_30d"][new_rows], fb["downloads_30d"][new_rows], 0))
-    moved = old.merge(new, on="name", suffixes=("_old", "_new"))
-    moved = moved[moved["ns_old"] != moved["ns_new"]].assign(kind="moved")
-    renamed = old.merge(new, on="ns", suffixes=("_old", "_new"))
-    renamed = renamed[renamed["name_old"] != renamed["name_new"]].assign(kind="renamed")
-    pairs = pd.concat([moved, renamed], ignore_index=True)
-    if pairs.empty:
-        return pd.DataFrame(columns=cols), pd.DataFrame(columns=["old_id", "candidates"])
-    lo, hi = pairs["count_old"] * (1 - RENAME_TOLERANCE), pairs["count_old"] * (1 + RENAME_TOLERANCE)
-    if b.taken_at - a.taken_at > CONSECUTIVE:
-        hi = (pairs["count_old"] + pairs["d30"]) * (1 + RENAME_TOLERANCE)
-    pairs = pairs[(pairs["count_new"] >= lo) & (pairs["count_new"] <= hi)]
-    per_old = pairs.groupby("id_old")["id_new"].transform("size")
-    per_new = pairs.groupby("id_new")["id_old"].transform("size")
-    one = pairs[(per_old == 1) & (per_new == 1)]
-    doubtful = pairs[(per_old > 1) | (per_new > 1)]
-    ambiguous = doubtful.groupby("id_old")["id_new"].apply(lambda s: sorted(s)).reset_index().rename(columns={"id_old": "old_id", "id_new": "candidates"})
-    renames = pd.DataFrame({"old_id": one["id_old"], "new_id": one["id_new"], "kind": one["kind"], "before": one["count_old"],
-                            "after": one["count_new"], "old_row": one["row_old"], "new_row": one["row_new"]}).sort_values("new_id", ignore_index=True)
-    return renames, ambiguous
-
-
 def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
     """Whether any model of ``snap`` has the count ``metric``."""
     return bool(_counts(snap)[f"valid_{metric}"].any()) if len(snap) else False
@@ -504,7 +451,7 @@ def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
 def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True) -> Interval:
     """Downloads between ``a`` and a later ``b`` for every model (see ``Interval``).
 
-    With ``corrections`` (the default), a repo renamed between the two (``_renames``) counts the
+    With ``corrections`` (the default), a repo renamed between the two (``corrections.match_renames``) counts the
     difference of its new and old counters and keeps its history under the new id; and a new repo
     whose ``created_at`` precedes ``a`` is marked ``appeared`` (counted whole, reported apart).
     Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks the metric.
@@ -524,7 +471,10 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
     renamed = np.zeros(len(b), dtype=bool)
     renames = ambiguous = None
     if corrections:
-        renames, ambiguous = _renames(a, b, pos, missing, metric)
+        gone = fa[f"valid_{metric}"] & (fa[metric] > 0)
+        renames, ambiguous = match_renames(
+            a, b, pos, missing, fa[metric], fb[metric], fb[f"valid_{metric}"],
+            np.where(fb["valid_downloads_30d"], fb["downloads_30d"], 0), gone)
         if len(renames):
             new_rows, old_rows = renames["new_row"].to_numpy(np.int64), renames["old_row"].to_numpy(np.int64)
             pos[new_rows] = old_rows
@@ -534,11 +484,7 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
     safe = np.where(in_a, pos, 0)
     value = fb[metric] - np.where(in_a, fa[metric][safe] if len(a) else 0, 0)
     counted = fb[f"valid_{metric}"] & (~in_a | fa[f"valid_{metric}"][safe] if len(a) else ~in_a)
-    appeared = np.zeros(len(b), dtype=bool)
-    if corrections and "created_at" in b.column_names:
-        created = b.column("created_at")
-        before = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(False), dtype=bool)
-        appeared = ~in_a & before
+    appeared = appeared_repos(a, b, in_a) if corrections else np.zeros(len(b), dtype=bool)
     return Interval(a=a, b=b, metric=metric, value=np.where(counted, value, 0), counted=counted, new=~in_a,
                     fell=in_a & counted & (value < 0), missing=missing, pos=pos, renamed=renamed, appeared=appeared,
                     renames=renames, ambiguous=ambiguous)

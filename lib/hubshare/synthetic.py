@@ -411,17 +411,30 @@ def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed
 # --------------------------------------------------------------------------- census form
 
 
-def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = True) -> pa.Table:
+def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = True, realistic: bool = False, day: int = 0,
+              cards: pa.Array | None = None, tags: pa.Array | None = None) -> pa.Table:
     """Snapshot rows in the layout of the hub-stats census file ``models.parquet``: camelCase
-    columns, ``baseModels`` as a struct of ``relation`` and a list of ``{id}``, and columns
+    columns, ``baseModels`` as a struct of ``relation`` and a list of models, and columns
     hubshare does not read (``trendingScore``, ``safetensors``). Without ``all_time`` the
-    ``downloadsAllTime`` column is absent, as in census files before 2025-02-27."""
+    ``downloadsAllTime`` column is absent, as in census files before 2025-02-27.
+
+    ``realistic`` gives the real file's types and byte mix: ``createdAt`` and ``lastModified`` as
+    ``timestamp[us]`` without time zone, ``baseModels.models`` as ``{_id, id}``, ``cardData`` and
+    ``gguf`` as JSON strings (cards about 60% of the bytes, tags about 18%), ``safetensors`` as a
+    struct whose ``parameters`` fields vary with ``day``, no ``gated`` column. ``cards`` and ``tags``
+    give the rows' ``cardData`` and tags when already made (they change little from day to day)."""
     n = table.num_rows
     base = table.column("base_models").combine_chunks()
     lengths = np.asarray(pc.list_value_length(base).fill_null(0), dtype=np.int32)
     offsets = np.zeros(n + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    models = pa.ListArray.from_arrays(pa.array(offsets), pa.StructArray.from_arrays([pc.list_flatten(base)], names=["id"]))
+    flat = pc.list_flatten(base)
+    if realistic:
+        inner = pa.StructArray.from_arrays([pc.binary_join_element_wise(pa.scalar("6"), pc.utf8_slice_codeunits(flat, 0, 20), ""), flat],
+                                           names=["_id", "id"])
+    else:
+        inner = pa.StructArray.from_arrays([flat], names=["id"])
+    models = pa.ListArray.from_arrays(pa.array(offsets), inner)
     relation = table.column("base_relation").combine_chunks()
     has = pa.array(lengths > 0)
     base_struct = pa.StructArray.from_arrays([relation, models], names=["relation", "models"], mask=pc.invert(has))
@@ -445,7 +458,179 @@ def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = T
         "baseModels": base_struct,
         "safetensors": pa.StructArray.from_arrays([pc.cast(table.column("likes").combine_chunks(), pa.int64())], names=["total"]),
     }
+    if realistic:
+        rng = np.random.default_rng(n + 7919)
+        ids = table.column("id").combine_chunks()
+        naive = pa.timestamp("us")
+        cols["createdAt"] = table.column("created_at").cast(pa.int64()).cast(naive)
+        cols["lastModified"] = table.column("last_modified").cast(pa.int64()).cast(naive)
+        cols["tags"] = tags if tags is not None else _extra_tags(table.column("tags").combine_chunks(), rng)
+        cols["cardData"] = cards if cards is not None else _card_data(n, rng, ids)
+        total = pc.cast(pc.multiply(pc.cast(table.column("likes").combine_chunks(), pa.int64()), 1_000_003), pa.int64())
+        dtypes = ["BF16", "F32", "F16", "F8_E4M3", "I8", "U8"]
+        fields = [dtypes[(day + k) % len(dtypes)] for k in range(2 + day % 3)]  # the set varies by day, as in the real file
+        params = pa.StructArray.from_arrays([total] * len(fields), names=fields)
+        cols["safetensors"] = pa.StructArray.from_arrays([params, total], names=["parameters", "total"])
+        quant = pc.equal(table.column("library_name").combine_chunks(), "gguf").fill_null(False)
+        cols["gguf"] = pc.if_else(quant, pc.binary_join_element_wise(pa.scalar('{"total": '), total.cast(pa.string()),
+                                                                      pa.scalar(', "architecture": "qwen3", "context_length": 40960}'), ""),
+                                  pa.scalar(None, pa.string()))
+        del cols["gated"]
     return pa.table(cols)
+
+
+# --------------------------------------------------------------------------- a census day by day
+
+DAY_WEIGHTS = (1.0, 1.0, 1.0, 1.0, 0.95, 0.75, 0.7)
+"""Download activity by weekday (Monday first): weekends are quieter."""
+BAD_KINDS = ("partial", "stalled", "rolled-back")
+
+
+class CensusPopulation:
+    """Repos whose all-time counters grow at known rates, for census days at any time.
+
+    Each repo downloads at its own rate (from ``generate``'s 30-day counts) times a Hub-wide
+    activity that varies by weekday and by day (seeded noise); repos are created over time, some
+    during the months of the census. ``counters(t)`` is exact at any moment, so a month measured
+    from census days can be compared with the true month (``month_total``). ``table(t, kind)``
+    is the census at ``t``, good or bad as the real census is on some days: ``partial`` (most
+    rows missing), ``stalled`` (70% of repos stood still since the day before) or
+    ``rolled-back`` (30% of repos back at their counters of five days earlier).
+
+    >>> pop = CensusPopulation(2_000, seed=1)
+    >>> int(pop.month_total("2026-02")) > 0
+    True
+    """
+
+    def __init__(self, n: int = 20_000, seed: int = 0, *, start: str = "2025-12-01", end: str = "2026-08-01", new_share: float = 0.08):
+        rng = np.random.default_rng(seed)
+        self.seed = seed
+        self.base = generate(n, seed=seed, taken_at=f"{start}T00:00:00Z")
+        self.start, self.end = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
+        d30 = np.asarray(self.base.column("downloads_30d").fill_null(0), dtype=np.float64)
+        self.rate = d30 / (30 * 24)  # downloads per hour of average activity
+        self.initial = self.base.column("downloads_all_time").fill_null(0).to_numpy().astype(np.float64, copy=True)
+        created = self.base.column("created_at").cast(pa.int64()).to_numpy().astype(np.int64, copy=True)
+        late = rng.random(n) < new_share  # created during the census period: counters start at zero
+        span_us = int((self.end - self.start).value // 1000)
+        created[late] = int(self.start.value // 1000) + rng.integers(0, span_us, late.sum())
+        self.initial[late] = 0
+        self.created_us = created
+        self.late = late
+        days = pd.date_range(self.start - pd.Timedelta(days=40), self.end + pd.Timedelta(days=2), freq="D")
+        weights = np.array([DAY_WEIGHTS[d.weekday()] for d in days]) * rng.uniform(0.9, 1.1, len(days))
+        self._days_us = np.asarray(days.as_unit("us").asi8, dtype=np.int64)
+        self._weights = weights
+        self._cum = np.concatenate([[0.0], np.cumsum(weights * 24)])  # activity hours at each day start
+        self._freeze = rng.random(n) < 0.7
+        self._fall = rng.random(n) < 0.3
+        self._cards: pa.Array | None = None
+        self._tags: pa.Array | None = None
+
+    def activity(self, t_us: np.ndarray | int) -> np.ndarray:
+        """Activity hours from the first modelled day to ``t`` (microseconds since the epoch)."""
+        t = np.asarray(t_us, dtype=np.int64)
+        k = np.clip(np.searchsorted(self._days_us, t, side="right") - 1, 0, len(self._days_us) - 1)
+        frac_h = (t - self._days_us[k]) / 3.6e9
+        return self._cum[k] + self._weights[k] * frac_h
+
+    def counters(self, when) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(exists, all_time, downloads_30d)`` of every repo at ``when``, exactly."""
+        t = int(pd.Timestamp(when).value // 1000)
+        exists = self.created_us <= t
+        since = np.maximum(self.created_us, int(self.start.value // 1000))
+        grown = self.rate * np.maximum(self.activity(t) - self.activity(since), 0)
+        all_time = np.floor(self.initial + grown).astype(np.int64)
+        month_ago = np.maximum(self.created_us, t - 30 * 86_400_000_000)
+        d30 = np.floor(self.rate * np.maximum(self.activity(t) - self.activity(month_ago), 0)).astype(np.int64)
+        return exists, all_time, d30
+
+    def month_total(self, month: str) -> int:
+        """The true downloads of a calendar month: counters at 00:00 UTC on its two boundaries."""
+        lo = pd.Timestamp(f"{month}-01", tz="UTC")
+        hi = lo + pd.offsets.MonthBegin(1)
+        e0, a0, _ = self.counters(lo)
+        e1, a1, _ = self.counters(hi)
+        return int((a1 - np.where(e0, a0, 0))[e1].sum())
+
+    def table(self, when, kind: str = "good") -> pa.Table:
+        """The census at ``when`` in the snapshot schema (sorted by id), good or ``BAD_KINDS``."""
+        when = pd.Timestamp(when)
+        exists, all_time, d30 = self.counters(when)
+        if kind == "stalled":
+            _, before, before_30 = self.counters(when - pd.Timedelta(days=1))
+            all_time = np.where(self._freeze, before, all_time)
+            d30 = np.where(self._freeze, before_30, d30)
+        elif kind == "rolled-back":
+            _, before, _ = self.counters(when - pd.Timedelta(days=5))
+            all_time = np.where(self._fall, before, all_time)
+        elif kind == "partial":
+            exists = self._partial(when)
+        elif kind != "good":
+            raise ValueError(f"unknown census day kind {kind!r}")
+        t = self.base.set_column(self.base.schema.get_field_index("downloads_all_time"), "downloads_all_time", pa.array(all_time))
+        t = t.set_column(t.schema.get_field_index("downloads_30d"), "downloads_30d", pa.array(d30))
+        t = t.set_column(t.schema.get_field_index("created_at"), "created_at",
+                         pa.array(self.created_us, pa.int64()).cast(pa.timestamp("us", tz="UTC")))
+        return t.filter(pa.array(exists))
+
+    def _partial(self, when) -> np.ndarray:
+        """The repos a partial census of ``when`` holds: a quarter of those that exist."""
+        return self.counters(when)[0] & (np.random.default_rng(self.seed + 1).random(len(self.late)) < 0.25)
+
+    def census_file(self, when, kind: str = "good", *, row_group_size: int = 4_000) -> bytes:
+        """``table(when, kind)`` as the bytes of a real ``models.parquet`` (``to_census`` with the
+        real column mix), the day's ``safetensors`` fields varying with the day."""
+        import io
+
+        import pyarrow.parquet as pq
+
+        day = int(pd.Timestamp(when).value // 86_400_000_000_000)
+        if self._cards is None:
+            rng = np.random.default_rng(self.seed + 2)
+            self._cards = _card_data(self.base.num_rows, rng, self.base.column("id").combine_chunks())
+            self._tags = _extra_tags(self.base.column("tags").combine_chunks(), rng)
+        keep = pa.array(self.counters(when)[0] if kind != "partial" else self._partial(when))
+        layout = to_census(self.table(when, kind), realistic=True, day=day, cards=self._cards.filter(keep), tags=self._tags.filter(keep))
+        buf = io.BytesIO()
+        pq.write_table(layout, buf, row_group_size=row_group_size)
+        return buf.getvalue()
+
+
+_CARD_WORDS = np.array(["license", "apache-2.0", "mit", "language", "en", "zh", "pipeline_tag", "text-generation", "library_name",
+                        "transformers", "tags", "chat", "gguf", "quantized", "datasets", "metrics", "accuracy", "model-index",
+                        "results", "task", "type", "name", "value", "base_model", "widget", "inference", "false", "true"], dtype=object)
+
+
+def _card_data(n: int, rng: np.random.Generator, ids: pa.Array) -> pa.Array:
+    """JSON strings like the Hub's ``cardData``: keys and values of model cards, with each repo's
+    own numbers (so they compress about as well as real cards)."""
+    lengths = rng.integers(4, 19, n)
+    words = _CARD_WORDS[rng.integers(0, len(_CARD_WORDS), lengths.sum())]
+    numbers = rng.integers(0, 10**9, lengths.sum()).astype(str)
+    pieces = np.char.add(np.char.add(np.char.add('"', words.astype(str)), '": '), numbers)
+    cut = np.cumsum(lengths)[:-1]
+    bodies = [", ".join(p) for p in np.split(pieces, cut)]
+    return pc.binary_join_element_wise(pa.array(["{\"id\": \""] * n), ids, pa.array(["\", "] * n), pa.array(bodies), pa.array(["}"] * n), "")
+
+
+def _extra_tags(tags: pa.Array, rng: np.random.Generator) -> pa.Array:
+    """The synthetic tags plus the kinds of tag real repos carry (licences, regions, arXiv ids)."""
+    n = len(tags)
+    k = rng.integers(4, 12, n)
+    pool = np.array(["region:us", "endpoints_compatible", "license:apache-2.0", "license:mit", "conversational", "safetensors",
+                     "autotrain_compatible", "text-generation-inference", "en", "zh"], dtype=object)
+    extra = pool[rng.integers(0, len(pool), k.sum())].astype(str)
+    arxiv = np.char.add("arxiv:", rng.integers(2000, 2600, k.sum()).astype(str))
+    extra = np.where(rng.random(k.sum()) < 0.3, np.char.add(arxiv, np.char.add(".", rng.integers(10000, 99999, k.sum()).astype(str))), extra)
+    tags = tags.combine_chunks() if isinstance(tags, pa.ChunkedArray) else tags
+    have = np.asarray(pc.list_value_length(tags).fill_null(0), dtype=np.int64)
+    parents = np.concatenate([np.asarray(pc.list_parent_indices(tags), dtype=np.int64), np.repeat(np.arange(n), k)])
+    values = pa.concat_arrays([pc.list_flatten(tags).cast(pa.string()), pa.array(extra, pa.string())])
+    order = np.argsort(parents, kind="stable")
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(have + k, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values.take(pa.array(order)))
 
 
 # --------------------------------------------------------------------------- Hub API form

@@ -5,10 +5,17 @@ It serves models from ``hubshare.synthetic`` (seeded, so every run serves the sa
 pages with a ``Link: <...>; rel="next"`` header and an opaque cursor, records every request, and
 injects faults on chosen requests.
 
-It also serves dataset repositories the way ``huggingface_hub`` reads them: the commit listing
-(``GET /api/datasets/REPO/commits/REV``, paged with ``Link``) and file downloads
+It also serves dataset repositories the way the Hub does and ``huggingface_hub`` reads them: the
+commit listing (``GET /api/datasets/REPO/commits/REV``, paged with ``Link``, one commit per file
+upload titled ``Upload FILE with huggingface_hub``), revision info (``GET
+/api/datasets/REPO/revision/REV``), ``POST /api/datasets/REPO/paths-info/REV`` (with
+``lastCommit`` under ``expand``: the last commit that changed the file), and files
 (``HEAD``/``GET /datasets/REPO/resolve/REV/FILE`` with ``ETag`` = the file's sha256,
-``X-Repo-Commit``, ``Content-Length`` and ``Range``), with faults of their own.
+``X-Repo-Commit``, ``Content-Length`` and ``Range: bytes=A-B``). A file at any revision is that
+of the last commit that uploaded it. ``replay_calendar`` lays out hub-stats' real 2026 commit
+calendar (``hub-stats-calendar-2026.csv``: copied from the project's shared reference, read day by
+day from the real dataset's commit list) with census files made on demand; ``rewrite_history``
+changes every commit id, as the real dataset's rewritten history did.
 
     hub = FakeHub(models=2_000, seed=7).start()
     hub.fault(2, "429")           # the 2nd /api/models request answers 429 with Retry-After
@@ -30,15 +37,20 @@ import math
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from hubshare import synthetic
 
 FAULT_KINDS = ("429", "429-no-retry-after", "500", "503", "drop", "truncate", "malformed", "slow")
-FILE_FAULTS = ("drop", "corrupt", "500")
+FILE_FAULTS = ("drop", "corrupt", "500", "change")
+CALENDAR = Path(__file__).with_name("hub-stats-calendar-2026.csv")
+OTHER_FILES = {"daily_papers": "daily_papers.parquet", "spaces": "spaces.parquet", "datasets": "datasets.parquet",
+               "posts": "posts.parquet", "arxiv_papers": "arxiv_papers.parquet"}
 SORT_FIELDS = {"downloads": "downloads", "likes": "likes", "createdAt": "createdAt", "lastModified": "lastModified",
                "trendingScore": "trendingScore", "trending_score": "trendingScore", "downloadsAllTime": "downloadsAllTime"}
 ALWAYS = ("_id", "id")
@@ -52,6 +64,29 @@ class Fault:
     seconds: float = 2.0    # for "slow"
 
 
+class Blob:
+    """A file's bytes, made on first use (a census file is generated only if someone reads it)."""
+
+    def __init__(self, data: bytes | Callable[[], bytes]):
+        self._make = data if callable(data) else None
+        self._data = None if callable(data) else data
+        self._lock = threading.Lock()
+
+    @property
+    def data(self) -> bytes:
+        with self._lock:
+            if self._data is None:
+                self._data = self._make()
+            return self._data
+
+    @property
+    def made(self) -> bool:
+        return self._data is not None
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
 @dataclass
 class Request:
     number: int
@@ -61,6 +96,7 @@ class Request:
     status: int | None = None
     fault: str | None = None
     method: str = "GET"
+    bytes: int = 0
 
 
 class FakeHub:
@@ -72,6 +108,8 @@ class FakeHub:
         self.datasets: dict[str, list[dict[str, Any]]] = {}  # repo id → commits, newest first
         self.file_faults: list[str] = []
         self.commits_page = 50
+        self._rewrite_at: tuple[str, int] | None = None
+        self._listings = 0
         self._limit: dict[str, Any] | None = None
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -119,18 +157,71 @@ class FakeHub:
             headers = {}
         return refused, headers
 
-    def add_commit(self, repo_id: str, date: str, files: dict[str, bytes], commit_id: str | None = None) -> str:
-        """Add a commit to a dataset repository (files of the previous commit carry over)."""
+    def add_commit(self, repo_id: str, date: str, files: dict[str, bytes | Blob | Callable[[], bytes]], commit_id: str | None = None,
+                   title: str | None = None) -> str:
+        """Add a commit to a dataset repository that uploads ``files`` (files of the commits before
+        it carry over, as on the Hub); the title defaults to the Hub client's ``Upload FILE with
+        huggingface_hub``."""
         commits = self.datasets.setdefault(repo_id, [])
-        previous = dict(commits[0]["files"]) if commits else {}
         sha = commit_id or hashlib.sha1(f"{repo_id}{date}{len(commits)}".encode()).hexdigest()
-        commits.insert(0, {"id": sha, "date": date, "files": {**previous, **files}})
+        blobs = {name: f if isinstance(f, Blob) else Blob(f) for name, f in files.items()}
+        if title is None:
+            title = f"Upload {', '.join(files)} with huggingface_hub" if files else "Update README.md"
+        commits.append({"id": sha, "date": date, "title": title, "changed": blobs})
         commits.sort(key=lambda c: c["date"], reverse=True)
         return sha
 
+    def files_at(self, repo_id: str, commit: dict[str, Any]) -> dict[str, tuple[Blob, dict[str, Any]]]:
+        """Every file at a commit, with the commit that last changed it."""
+        out: dict[str, tuple[Blob, dict[str, Any]]] = {}
+        for c in self.datasets[repo_id][self.datasets[repo_id].index(commit):]:  # newest first, from this one back
+            for name, blob in c["changed"].items():
+                out.setdefault(name, (blob, c))
+        return out
+
+    def replay_calendar(self, repo_id: str, models: Callable[[str], bytes], *, first: str = "2026-01-20", last: str = "2026-06-15",
+                        calendar: Path = CALENDAR) -> list[str]:
+        """Lay out the real hub-stats commit calendar from ``first`` to ``last``: on each day the
+        ``models.parquet`` uploads at their real times (the file made by ``models(ISO time)`` when
+        first read) and the other files' uploads within minutes of them; papers-only days and days
+        without a commit as they were. Returns the times of the models uploads."""
+        import csv
+
+        uploads = []
+        with calendar.open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                day = row["day"]
+                if not first <= day <= last:
+                    continue
+                other = row["other_uploads"]
+                names = [n for key, n in OTHER_FILES.items() if key in other]
+                times = row["models_uploads_utc"].split()
+                for t in times:
+                    stamp = f"{day}T{t}Z"
+                    uploads.append(stamp)
+                    self.add_commit(repo_id, stamp, {"models.parquet": (lambda stamp=stamp: models(stamp))})
+                    for k, name in enumerate(names):  # the other uploads follow within minutes
+                        later = _plus(stamp, (k + 1) * 97)
+                        self.add_commit(repo_id, later, {name: f"{name} {later}".encode()})
+                if not times and names:  # papers-only days: one upload each at about 13:17 UTC
+                    for k, name in enumerate(names):
+                        stamp = f"{day}T13:17:{10 + k:02d}Z"
+                        self.add_commit(repo_id, stamp, {name: f"{name} {stamp}".encode()})
+        return uploads
+
+    def rewrite_history(self, repo_id: str, *, after_listings: int = 0) -> None:
+        """Give every commit a new id (a force-push of the same content), now or after the
+        ``after_listings``-th listing of the commits."""
+        if after_listings:
+            self._rewrite_at = (repo_id, after_listings)
+            return
+        for c in self.datasets[repo_id]:
+            c["id"] = hashlib.sha1(f"rewritten {c['id']}".encode()).hexdigest()
+
     def file_fault(self, kind: str) -> FakeHub:
         """The next file GET fails with ``kind`` (drop: half the bytes, then hang up; corrupt:
-        other bytes than the ETag promises; 500: a server error)."""
+        other bytes than the ETag promises; 500: a server error; change: the file is replaced,
+        ETag and all, from this request on)."""
         if kind not in FILE_FAULTS:
             raise ValueError(f"unknown file fault {kind!r}")
         self.file_faults.append(kind)
@@ -165,6 +256,9 @@ class FakeHub:
                 hub._handle(self)
 
             def do_HEAD(self):
+                hub._handle(self)
+
+            def do_POST(self):
                 hub._handle(self)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
@@ -225,6 +319,10 @@ class FakeHub:
             number = len(self.model_requests) + 1 if parts.path == "/api/models" else 0
             req = Request(number, parts.path, query_list, {k.lower(): v for k, v in h.headers.items()}, method=h.command)
             self.requests.append(req)
+        if parts.path.startswith("/api/datasets/") and "/paths-info/" in parts.path and h.command == "POST":
+            return self._paths_info(h, req, parts.path)
+        if parts.path.startswith("/api/datasets/") and "/revision/" in parts.path:
+            return self._revision(h, req, parts.path)
         if parts.path.startswith("/api/datasets/") and "/commits/" in parts.path:
             if self._limit is not None and self._limit["scope"] == "api":
                 refused, rate_headers = self._rate()
@@ -301,12 +399,57 @@ class FakeHub:
         history = commits[commits.index(head):]
         page = int(query.get("p", "0"))
         chunk = history[page * self.commits_page:(page + 1) * self.commits_page]
-        body = [{"id": c["id"], "title": f"update {c['date'][:10]}", "message": "", "authors": [{"user": "census-bot"}], "date": c["date"]}
+        body = [{"id": c["id"], "title": c["title"], "message": "", "authors": [{"user": "cfahlgren1"}], "date": c["date"]}
                 for c in chunk]
         headers = {}
-        if (page + 1) * self.commits_page < len(history):
+        last_page = (page + 1) * self.commits_page >= len(history)
+        if not last_page:
             headers["Link"] = f'<{self.url}{path}?p={page + 1}>; rel="next"'
-        return self._send(h, req, 200, body, headers)
+        self._send(h, req, 200, body, headers)
+        if last_page:
+            with self._lock:
+                self._listings += 1
+                due = self._rewrite_at is not None and self._rewrite_at[0] == repo_id and self._listings >= self._rewrite_at[1]
+                if due:
+                    self._rewrite_at = None
+            if due:
+                self.rewrite_history(repo_id)
+        return None
+
+    def _revision(self, h, req, path: str) -> None:
+        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/revision/")
+        if repo_id not in self.datasets:
+            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        commit = self._commit(repo_id, rev)
+        if commit is None:
+            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+        files = self.files_at(repo_id, commit)
+        return self._send(h, req, 200, {"id": repo_id, "sha": commit["id"], "lastModified": commit["date"], "private": False,
+                                        "siblings": [{"rfilename": name} for name in sorted(files)]})
+
+    def _paths_info(self, h, req, path: str) -> None:
+        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/paths-info/")
+        length = int(h.headers.get("Content-Length") or 0)
+        form = dict(parse_qsl(h.rfile.read(length).decode())) if length else {}
+        if repo_id not in self.datasets:
+            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+        commit = self._commit(repo_id, rev)
+        if commit is None:
+            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+        files = self.files_at(repo_id, commit)
+        wanted = [form["paths"]] if "paths" in form else []
+        expand = form.get("expand", "false").lower() in ("1", "true")
+        out = []
+        for name in wanted:
+            if name not in files:
+                continue
+            blob, last = files[name]
+            entry = {"type": "file", "path": name, "size": len(blob.data), "oid": hashlib.sha1(blob.data).hexdigest(),
+                     "lfs": {"oid": blob.sha256(), "size": len(blob.data), "pointerSize": 134}}
+            if expand:
+                entry["lastCommit"] = {"id": last["id"], "title": last["title"], "date": last["date"]}
+            out.append(entry)
+        return self._send(h, req, 200, out)
 
     def _file(self, h, req, path: str) -> None:
         repo_id, _, rest = path.removeprefix("/datasets/").partition("/resolve/")
@@ -314,10 +457,16 @@ class FakeHub:
         commit = self._commit(repo_id, rev) if repo_id in self.datasets else None
         if commit is None:
             return self._send(h, req, 404, {"error": "Repository or revision not found"}, {"X-Error-Code": "RevisionNotFound" if repo_id in self.datasets else "RepoNotFound"})
-        if filename not in commit["files"]:
+        files = self.files_at(repo_id, commit)
+        if filename not in files:
             return self._send(h, req, 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit["id"]})
-        data = commit["files"][filename]
-        digest = hashlib.sha256(data).hexdigest()
+        blob = files[filename][0]
+        fault = self.file_faults.pop(0) if self.file_faults and h.command == "GET" else None
+        if fault == "change":
+            changed = blob.data[:-64] + bytes(b ^ 0x5A for b in blob.data[-64:])
+            files[filename][1]["changed"][filename] = blob = Blob(changed)
+        data = blob.data
+        digest = blob.sha256()
         headers = {"ETag": f'"{digest}"', "X-Repo-Commit": commit["id"], "Accept-Ranges": "bytes", "Content-Type": "application/octet-stream"}
         if h.command == "HEAD":
             req.status = 200
@@ -326,25 +475,30 @@ class FakeHub:
                 h.send_header(k, v)
             h.end_headers()
             return None
-        fault = self.file_faults.pop(0) if self.file_faults else None
         req.fault = fault
         if fault == "500":
             return self._send(h, req, 500, {"error": "server error"})
         if fault == "corrupt":
             data = bytes(b ^ 0xFF for b in data[:64]) + data[64:]
-        start = 0
+        start, end = 0, len(data) - 1
         rng = req.headers.get("range", "")
         if rng.startswith("bytes="):
-            start = int(rng.removeprefix("bytes=").split("-", 1)[0] or 0)
-        body = data[start:]
-        status = 206 if start else 200
+            lo, _, hi = rng.removeprefix("bytes=").partition("-")
+            start = int(lo or 0)
+            end = min(int(hi), len(data) - 1) if hi else len(data) - 1
+            if start >= len(data):
+                return self._send(h, req, 416, {"error": "Range Not Satisfiable"}, {"Content-Range": f"bytes */{len(data)}"})
+        body = data[start:end + 1]
+        partial = bool(rng)
+        status = 206 if partial else 200
         req.status = status
+        req.bytes = len(body)
         h.send_response(status)
         for k, v in headers.items():
             h.send_header(k, v)
         h.send_header("Content-Length", str(len(body)))
-        if start:
-            h.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        if partial:
+            h.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
         h.end_headers()
         if fault == "drop":
             h.wfile.write(body[: len(body) // 2])
@@ -395,6 +549,14 @@ class FakeHub:
         h.end_headers()
         if h.command != "HEAD":
             h.wfile.write(data)
+
+
+def _plus(stamp: str, seconds: int) -> str:
+    """An ISO UTC time ``seconds`` later."""
+    from datetime import UTC, datetime, timedelta
+
+    t = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) + timedelta(seconds=seconds)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def main() -> None:

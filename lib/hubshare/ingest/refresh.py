@@ -232,7 +232,7 @@ class Fetcher:
                 if r.status_code >= 500:
                     cause = f"HTTP {r.status_code} {r.reason_phrase}"
                 elif r.status_code >= 400:
-                    raise RefreshError(f"{where}: HTTP {r.status_code} {r.reason_phrase} from {_clean(str(r.url))}: {r.text[:200].strip()}")
+                    raise RefreshError(f"{where}: HTTP {r.status_code} {r.reason_phrase} from {public_endpoint(str(r.url))}: {r.text[:200].strip()}")
                 else:
                     try:
                         data = r.json()
@@ -262,7 +262,7 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: fall back to exponential backoff
 
 
-def _clean(url: str) -> str:
+def public_endpoint(url: str) -> str:
     """A URL without user name or password (for messages and the manifest)."""
     parts = urlsplit(url)
     netloc = parts.hostname or ""
@@ -318,7 +318,7 @@ def refresh(
     work = out / f".{label}.refresh"
     if target.exists() and not overwrite:
         raise RefreshError(f"{paths.relative(target)} exists already: choose another --label, or pass --overwrite to replace it")
-    query = {"endpoint": _clean(endpoint), "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND}
+    query = {"endpoint": public_endpoint(endpoint), "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND}
     if work.exists():
         if not resume:
             raise RefreshError(f"an interrupted refresh of '{label}' is kept in {paths.relative(work)}: continue it with --resume, or delete that folder")
@@ -388,7 +388,7 @@ def refresh(
     manifest = snapshot.build_manifest(
         table,
         label=label,
-        source={"endpoint": _clean(endpoint), "query": "GET /api/models " + "; ".join(s.name for s in listings),
+        source={"endpoint": public_endpoint(endpoint), "query": "GET /api/models " + "; ".join(s.name for s in listings),
                 "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND},
         created_at=state["started_at"],
         extra={"requests": state["requests"], "retries": state["retries"], "pages": state["pages"], "rate_limit_waits": state["rate_waits"],

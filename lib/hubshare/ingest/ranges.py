@@ -1,0 +1,120 @@
+"""A file on the Hub read by byte ranges, so that a parquet reader fetches only what it asks for.
+
+``RemoteFile`` is a seekable, read-only file object over one ``resolve`` URL pinned to a commit.
+Each ``read`` is one HTTP ``Range`` request (through huggingface_hub's session, headers and
+retries), with no read-ahead, so pyarrow's reader, which reads the footer and then the column
+chunks it needs (coalesced with ``pre_buffer``), fetches those bytes and no others. Every answer
+must carry the ETag of the first: a file that changes while it is read is one ``CensusError``.
+
+>>> f = RemoteFile("https://huggingface.co/datasets/cfahlgren1/hub-stats/resolve/SHA/models.parquet")  # doctest: +SKIP
+>>> pq.ParquetFile(f, pre_buffer=True).read(columns=["id"]); f.bytes_read                           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from ..errors import CensusError
+
+_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+MAX_RETRIES = 5
+"""Retries of one range request on a server error or a dropped connection (huggingface_hub's
+``http_backoff`` waits between them)."""
+
+
+class RemoteFile(io.RawIOBase):
+    """A read-only, seekable view of a file on the Hub, read by byte ranges (see the module).
+
+    ``size`` comes from a first ``HEAD``; ``bytes_read`` counts the bytes received and
+    ``requests`` the range requests sent.
+    """
+
+    def __init__(self, url: str, *, what: str = "", headers: dict[str, str] | None = None):
+        from huggingface_hub.utils import build_hf_headers
+
+        super().__init__()
+        self.url = url
+        self.what = what or url
+        self.headers = dict(headers) if headers is not None else build_hf_headers(library_name="hubshare")
+        self.bytes_read = 0
+        self.requests = 0
+        self.etag: str | None = None
+        self._pos = 0
+        head = self._call("HEAD", {})
+        self.etag = _etag(head)
+        length = head.headers.get("content-length")
+        if length is None:
+            raise CensusError(f"{self.what}: the Hub gave no size for the file")
+        self.size = int(length)
+
+    def _call(self, method: str, extra: dict[str, str]):
+        import httpx2
+        from huggingface_hub import errors as hf_errors
+        from huggingface_hub.utils import hf_raise_for_status, http_backoff
+
+        try:
+            r = http_backoff(method, self.url, headers={**self.headers, **extra}, max_retries=MAX_RETRIES, follow_redirects=True)
+            hf_raise_for_status(r)
+        except hf_errors.RevisionNotFoundError:
+            raise CensusError(f"{self.what}: no such revision (the dataset's history may have been rewritten)") from None
+        except hf_errors.EntryNotFoundError:
+            raise CensusError(f"{self.what}: the file is not there at that revision") from None
+        except hf_errors.HfHubHTTPError as exc:
+            raise CensusError(f"{self.what}: {str(exc).strip().splitlines()[0]}") from None
+        except (httpx2.HTTPError, OSError) as exc:
+            raise CensusError(f"{self.what}: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
+        if self.etag is not None and _etag(r) != self.etag:
+            raise CensusError(f"{self.what}: the file changed while it was read (ETag {self.etag[:12]}… became "
+                              f"{(_etag(r) or 'none')[:12]}…): run the command again")
+        return r
+
+    # -- io.RawIOBase
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def read(self, size: int = -1) -> bytes:
+        if self._pos >= self.size:
+            return b""
+        end = self.size if size is None or size < 0 else min(self.size, self._pos + size)
+        if end <= self._pos:
+            return b""
+        r = self._call("GET", {"Range": f"bytes={self._pos}-{end - 1}"})
+        self.requests += 1
+        data = r.content
+        self.bytes_read += len(data)
+        if r.status_code == 200:  # the server ignored the range and sent the whole file
+            data = data[self._pos:end]
+        else:
+            m = _RANGE.match(r.headers.get("content-range", ""))
+            if m is None or int(m.group(1)) != self._pos:
+                raise CensusError(f"{self.what}: the Hub answered a range request with other bytes than asked")
+        if len(data) != end - self._pos:
+            raise CensusError(f"{self.what}: the Hub sent {len(data):,} of {end - self._pos:,} bytes asked (connection cut?)")
+        self._pos = end
+        return data
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readall(self) -> bytes:
+        return self.read(-1)
+
+
+def _etag(response) -> str | None:
+    tag = response.headers.get("x-linked-etag") or response.headers.get("etag")
+    return tag.strip().removeprefix("W/").strip('"') if tag else None
