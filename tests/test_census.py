@@ -144,28 +144,37 @@ def test_unknown_relations_are_kept_without_relation(tmp_path):
     assert list(got.loc["a/b", "base_models"]) == ["Qwen/Qwen3-8B"]
 
 
-def test_nearest_commit_within_36_hours():
+def test_the_census_of_a_day_is_its_latest_models_upload():
     import pandas as pd
 
-    day = pd.Timestamp("2026-02-01", tz="UTC")
-    commits = [census.Commit("a" * 40, day - pd.Timedelta(hours=37)), census.Commit("b" * 40, day + pd.Timedelta(hours=35))]
-    assert census.nearest(commits, day).id == "b" * 40
-    with pytest.raises(census.CensusError, match=r"no commit .* within 36 h .*before: aaaaaaaaaa \(2026-01-30 11:00 UTC\)"):
-        census.nearest(commits[:1], day)
+    t = pd.Timestamp("2026-02-18 13:17:22", tz="UTC")
+    up = "Upload models.parquet with huggingface_hub"
+    listing = [census.Commit("a" * 40, t, up), census.Commit("b" * 40, t + pd.Timedelta(minutes=186), up),
+               census.Commit("c" * 40, t + pd.Timedelta(minutes=3), "Upload daily_papers.parquet with huggingface_hub"),
+               census.Commit("d" * 40, t + pd.Timedelta(days=1), "Upload spaces.parquet with huggingface_hub"),
+               census.Commit("e" * 40, t + pd.Timedelta(days=2), "Update README.md")]
+    days = census.census_days(listing)
+    assert [(d.day, d.id[0]) for d in days] == [("2026-02-18", "b")]  # the day after has uploads, but no census
+    assert days[0].label == "hub-stats-2026-02-18" and not listing[2].uploads_models
 
 
 # --------------------------------------------------------------------------- through the fake Hub
 
 
+UPLOAD = "Upload models.parquet with huggingface_hub"
+
+
 @pytest.fixture
 def hubstats(fakehub, tmp_path):
-    """The fake Hub with a hub-stats dataset of three census days (2,000 models each)."""
+    """The fake Hub with a hub-stats dataset of three census days (2,000 models each), each models
+    upload followed by a papers upload, as on the real dataset."""
     days = {}
-    for k, (date, stamp) in enumerate([("2026-01-01", "2026-01-01T01:10:00Z"), ("2026-02-01", "2026-02-02T10:00:00Z"),
+    for k, (date, stamp) in enumerate([("2026-01-01", "2026-01-01T00:10:00Z"), ("2026-02-01", "2026-02-02T10:00:00Z"),
                                        ("2026-03-01", "2026-03-01T00:20:00Z")]):
         path = tmp_path / f"census-{date}.parquet"
         census_file(path, n=2_000, seed=40 + k)
         days[date] = (fakehub.add_commit(DATASET, stamp, {"models.parquet": path.read_bytes()}), path)
+        fakehub.add_commit(DATASET, stamp.replace(":00Z", ":45Z"), {"daily_papers.parquet": b"papers"})
     fakehub.commits_page = 2  # the listing pages, as the Hub's does
     return fakehub, days
 
@@ -176,47 +185,71 @@ def hub_import(hub, tmp_path, *args, env_extra=None):
                           capture_output=True, text=True, env=env, timeout=120)
 
 
-def test_date_picks_the_nearest_commit_and_downloads_it(hubstats, tmp_path):
+def test_date_imports_the_census_standing_for_it_by_byte_ranges(hubstats, tmp_path):
     hub, days = hubstats
     r = hub_import(hub, tmp_path, "--date", "2026-02-01")
     assert r.returncode == 0, r.stderr
-    snap = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-01")
+    # No census within 1 h of 1 Feb and no pair within 72 h: the census 34 h after stands for it (approximate).
+    assert "approximate: census hub-stats-2026-02-02 (2026-02-02 10:00 UTC) 34.0 h after the boundary" in r.stdout
+    snap = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-02")
     sha, path = days["2026-02-01"]
     m = snap.manifest
-    assert m["created_at"] == "2026-02-02T10:00:00Z" and m["source"]["revision"] == sha
-    assert m["source"]["sha256"] == snapshot.sha256_file(path) == m["source"]["expected_sha256"]
-    assert snap.table.equals(census.convert(path).table.sort_by("id").cast(snapshot.SCHEMA))
-    assert any(req.path.endswith("/commits/main") for req in hub.requests)
+    assert m["created_at"] == "2026-02-02T10:00:00Z" and m["source"]["revision"] == sha and m["source"]["read"] == "byte ranges"
+    assert m["source"]["commit_title"] == UPLOAD and m["columns_left_out"] == ["tags"]
+    assert m["source"]["size"] == path.stat().st_size and 0 < m["source"]["bytes_read"] < m["source"]["size"]
+    full = census.convert(path).table.sort_by("id").cast(snapshot.SCHEMA)
+    assert snap.table.drop_columns(["tags"]).equals(full.drop_columns(["tags"]))
+    assert snap.table.column("tags").null_count == len(snap)
     gets = [req for req in hub.file_requests if req.method == "GET"]
-    assert [req.status for req in gets] == [200] and sha in gets[0].path
-    heads = {req.path.split("/resolve/")[1].split("/")[0] for req in hub.file_requests if req.method == "HEAD"}
-    assert heads == {sha, days["2026-01-01"][0]}  # its checksum is compared with the commit before it (stale days)
+    assert gets and all(req.status == 206 and "range" in req.headers for req in gets)
+    assert {req.path.split("/resolve/")[1].split("/")[0] for req in gets} <= {d[0] for d in days.values()}
 
 
-def test_a_day_too_far_from_any_commit_names_the_nearest(hubstats, tmp_path):
+def test_full_downloads_the_whole_file_and_checks_it(hubstats, tmp_path):
+    hub, days = hubstats
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01", "--full")
+    assert r.returncode == 0, r.stderr
+    m = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-03-01").manifest
+    sha, path = days["2026-03-01"]
+    assert m["source"]["read"] == "whole file" and m["source"]["sha256"] == snapshot.sha256_file(path) == m["source"]["expected_sha256"]
+    assert m["columns_left_out"] == [] and m["created_at"] == "2026-03-01T00:20:00Z"
+
+
+def test_a_day_that_cannot_be_measured_names_the_gap(hubstats, tmp_path):
     hub, days = hubstats
     r = hub_import(hub, tmp_path, "--date", "2026-02-15")
     assert r.returncode == 1 and r.stderr.count("\n") == 1
-    assert "within 36 h" in r.stderr and "before: " + days["2026-02-01"][0][:10] in r.stderr and "after: " + days["2026-03-01"][0][:10] in r.stderr
+    assert "2026-02-15 00:00 UTC cannot be measured" in r.stderr and "hub-stats-2026-02-02 (2026-02-02 10:00 UTC), 12.6 days before" in r.stderr
+    assert "hub-stats-2026-03-01 (2026-03-01 00:20 UTC), 14.0 days after" in r.stderr
     assert not (tmp_path / "snaps").exists() or not any((tmp_path / "snaps").iterdir())
-    assert hub.file_requests == []
+    r = hub_import(hub, tmp_path, "--date", "2026-02-15", "--bounds")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "snaps").iterdir()) == ["hub-stats-2026-02-02", "hub-stats-2026-03-01"]
 
 
-def test_revision_takes_one_commit_exactly(hubstats, tmp_path):
+def test_revision_takes_the_census_that_commit_serves(hubstats, tmp_path):
     hub, days = hubstats
     sha = days["2026-01-01"][0]
     r = hub_import(hub, tmp_path, "--revision", sha[:12])
     assert r.returncode == 0, r.stderr
     snap = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-01-01")
-    assert snap.manifest["source"]["revision"] == sha and snap.manifest["created_at"] == "2026-01-01T01:10:00Z"
+    assert snap.manifest["source"]["revision"] == sha and snap.manifest["created_at"] == "2026-01-01T00:10:00Z"
+    # A papers commit serves the models file of the upload before it: that census is imported, and said so.
+    papers = next(c["id"] for c in hub.datasets[DATASET] if c["date"] == "2026-02-02T10:45Z" or c["date"].startswith("2026-02-02T10:00:45"))
+    r = subprocess.run([sys.executable, "-m", "hubshare", "import", "hub-stats", "--out", str(tmp_path / "s2"), "--revision", papers],
+                       capture_output=True, text=True, env=refresh_env(hub, HF_HUB_CACHE=str(tmp_path / "cache")), timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"did not upload models.parquet ('Upload daily_papers.parquet with huggingface_hub'); it serves the file of {days['2026-02-01'][0][:10]}" in r.stderr
+    assert snapshot.load(tmp_path / "s2" / "hub-stats-2026-02-02").manifest["source"]["revision"] == days["2026-02-01"][0]
+    assert any(q.path.endswith("/paths-info/" + papers) for q in hub.requests)
     r = hub_import(hub, tmp_path, "--revision", "0123456789abcdef")
     assert r.returncode == 1 and "no commit" in r.stderr
 
 
 def test_a_dropped_download_is_resumed_to_the_same_snapshot(hubstats, tmp_path):
     hub, days = hubstats
-    hub.file_fault("drop")
-    r = hub_import(hub, tmp_path, "--date", "2026-03-01")
+    hub.file_fault("drop", on="whole")
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01", "--full")
     assert r.returncode == 0, r.stderr
     dropped = next(k for k, req in enumerate(hub.file_requests) if req.fault == "drop")
     assert any(req.status in (200, 206) for req in hub.file_requests[dropped + 1:]), "the dropped download was not retried"
@@ -224,14 +257,43 @@ def test_a_dropped_download_is_resumed_to_the_same_snapshot(hubstats, tmp_path):
     assert snap.manifest["source"]["sha256"] == snapshot.sha256_file(days["2026-03-01"][1])
 
 
+def test_a_dropped_range_read_is_retried(hubstats, tmp_path):
+    hub, days = hubstats
+    hub.file_fault("drop", on="range")
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01")
+    assert r.returncode == 0, r.stderr
+    assert any(req.fault == "drop" for req in hub.file_requests)
+    assert len(snapshot.load(tmp_path / "snaps" / "hub-stats-2026-03-01")) == 2_000
+
+
 def test_bytes_that_do_not_match_the_checksum_are_refused(hubstats, tmp_path):
     hub, _ = hubstats
-    hub.file_fault("corrupt")
-    r = hub_import(hub, tmp_path, "--date", "2026-03-01")
+    hub.file_fault("corrupt", on="whole")
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01", "--full")
     assert r.returncode == 1 and "checksum mismatch" in r.stderr and r.stderr.count("\n") == 1
     assert not (tmp_path / "snaps").exists() or not any((tmp_path / "snaps").iterdir())
-    r = hub_import(hub, tmp_path, "--date", "2026-03-01")  # the damaged copy is not reused
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01", "--full")  # the damaged copy is not reused
     assert r.returncode == 0, r.stderr
+
+
+def test_a_file_that_changes_while_read_is_one_error(hubstats, tmp_path):
+    hub, _ = hubstats
+    for _ in range(3):
+        hub.file_fault("change")  # the file is replaced, ETag and all, after the first reads
+    hub.file_faults.insert(0, (None, "any"))
+    r = hub_import(hub, tmp_path, "--date", "2026-03-01")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "changed while it was read" in r.stderr
+    assert not (tmp_path / "snaps").exists() or not any((tmp_path / "snaps").iterdir())
+
+
+def test_census_rows_that_do_not_parse_are_one_error(fakehub, tmp_path):
+    layout = synthetic.to_census(synthetic.generate(300, seed=2))
+    bad = layout.set_column(layout.schema.get_field_index("downloads"), "downloads", pa.array(["many"] * layout.num_rows))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    fakehub.add_commit(DATASET, "2026-03-01T00:20:00Z", {"models.parquet": (tmp_path / "bad.parquet").read_bytes()})
+    r = hub_import(fakehub, tmp_path, "--date", "2026-03-01")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "do not parse" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "snaps").exists() or not any((tmp_path / "snaps").iterdir())
 
 
 def test_token_is_sent_and_never_written(hubstats, tmp_path):
@@ -261,53 +323,33 @@ def test_import_json_manifest_has_no_token_or_local_path(hubstats, tmp_path):
     assert str(tmp_path) not in json.dumps(manifest)
 
 
-def test_reproduce_imports_only_the_days_missing_and_measures_the_claims(fakehub, tmp_path):
-    from hubshare import reference
-
-    listed = list(reference.atom_ids()[:40])
-    for k, stamp in enumerate(["2026-02-01T00:30:00Z", "2026-03-01T01:00:00Z", "2026-04-01T00:10:00Z"]):
-        table = synthetic.generate(300, seed=60 + k)
-        # Put some of ATOM's listed ids in, so the atom universe is not empty.
-        ids = table.column("id").to_pylist()
-        ids[:40] = listed
-        table = snapshot.to_table(table.set_column(0, "id", pa.array(ids)).set_column(1, "author", pa.array([i.split("/")[0] for i in ids])))
-        table = table.set_column(table.schema.get_field_index("downloads_all_time"), "downloads_all_time",
-                                 pa.array([1000 * (k + 1) + i for i in range(table.num_rows)], pa.int64()))
-        path = tmp_path / f"c{k}.parquet"
-        census_file(path, table=table)
-        fakehub.add_commit(DATASET, stamp, {"models.parquet": path.read_bytes()})
-    census.import_file(tmp_path / "c0.parquet", tmp_path / "snaps", "mine", taken_at="2026-02-01T00:30:00Z")
-    env = refresh_env(fakehub, HF_HUB_CACHE=str(tmp_path / "cache"))
-    r = subprocess.run([sys.executable, "-m", "hubshare", "reproduce", "--out", str(tmp_path / "snaps"), "--quiet"],
-                       capture_output=True, text=True, env=env, timeout=180)
+def test_a_stale_census_day_is_passed_over_for_a_good_one(fakehub, tmp_path):
+    """Daily censuses around 1 Feb; the one of 1 Feb repeats the counters of 31 Jan (the job ran
+    but the Hub's counters had not been refreshed)."""
+    table = synthetic.generate(1_200, seed=2)
+    at = table.schema.get_field_index("downloads_all_time")
+    totals = table.column("downloads_all_time").to_numpy().astype("int64")
+    d30 = table.column("downloads_30d").to_numpy().astype("int64")
+    grow = [0, 1, 1, 2, 3]  # days of growth at each upload: 1 Feb repeats 31 Jan
+    stamps = ["2026-01-30T23:35:00Z", "2026-01-31T23:35:00Z", "2026-02-01T23:35:00Z", "2026-02-02T23:35:00Z", "2026-02-03T23:35:00Z"]
+    for k, (stamp, g) in enumerate(zip(stamps, grow)):
+        day_table = table.set_column(at, "downloads_all_time", pa.array(totals + d30 // 30 * g + g))
+        census_file(tmp_path / f"d{k}.parquet", table=day_table)
+        fakehub.add_commit(DATASET, stamp, {"models.parquet": (tmp_path / f"d{k}.parquet").read_bytes()})
+    r = hub_import(fakehub, tmp_path, "--date", "2026-02-02")
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in (tmp_path / "snaps").iterdir()) == ["hub-stats-2026-03-01", "hub-stats-2026-04-01", "mine"]
-    assert len({q.path for q in fakehub.file_requests if q.method == "GET"}) == 2  # only the two days not held yet
-    assert "Qwen's downloads in the month (February 2026; atom × uploader): " in r.stdout and "vs published 153.6M" in r.stdout
-    assert "HUBSHARE_SNAPSHOTS=" in r.stdout and "2026-02" in r.stdout
-
-
-def test_a_stale_census_day_is_passed_over_for_a_fresh_one(fakehub, tmp_path):
-    census_file(tmp_path / "jan31.parquet", n=500, seed=1)
-    census_file(tmp_path / "feb1.parquet", n=500, seed=2)
-    jan31 = fakehub.add_commit(DATASET, "2026-01-30T06:00:00Z", {"models.parquet": (tmp_path / "jan31.parquet").read_bytes()})
-    stale = fakehub.add_commit(DATASET, "2026-02-01T00:20:00Z", {"models.parquet": (tmp_path / "jan31.parquet").read_bytes()})
-    fresh = fakehub.add_commit(DATASET, "2026-02-02T06:00:00Z", {"models.parquet": (tmp_path / "feb1.parquet").read_bytes()})
-    r = hub_import(fakehub, tmp_path, "--date", "2026-02-01")
-    assert r.returncode == 0, r.stderr
-    assert snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-01").manifest["source"]["revision"] == fresh
-    assert stale != jan31
-    # Alone at the boundary, a stale day is taken, and said to be stale.
-    fakehub.datasets[DATASET] = [c for c in fakehub.datasets[DATASET] if c["id"] != fresh]
-    r = subprocess.run([sys.executable, "-m", "hubshare", "import", "hub-stats", "--out", str(tmp_path / "s2"), "--date", "2026-02-01"],
-                       capture_output=True, text=True, env=refresh_env(fakehub, HF_HUB_CACHE=str(tmp_path / "cache"), HF_HUB_DISABLE_PROGRESS_BARS="1"), timeout=120)
-    assert r.returncode == 0 and "every census commit within 36 h is stale" in r.stderr
-    assert snapshot.load(tmp_path / "s2" / "hub-stats-2026-02-01").manifest["source"]["revision"] == stale
+    # 1 Feb 23:35 lies 25 min before 2 Feb 00:00, but it is stale: 2 Feb is interpolated between 31 Jan and 2 Feb.
+    assert "interpolated between hub-stats-2026-01-31" in r.stdout and "hub-stats-2026-02-02 (2026-02-02 23:35 UTC)" in r.stdout
+    assert sorted(p.name for p in (tmp_path / "snaps").iterdir()) == ["hub-stats-2026-01-31", "hub-stats-2026-02-02"]
+    m = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-02").manifest
+    assert m["day_check"]["kind"] == "good" and [p["kind"] for p in m["passed_over"]] == ["stale"]
+    v = run_cli("validate", str(tmp_path / "snaps" / "hub-stats-2026-02-02"))
+    assert "passed over when imported: hub-stats-2026-02-01 (2026-02-01 23:35 UTC): stale" in v.stdout
 
 
 def test_the_commit_listing_waits_for_the_rate_limit_window(hubstats, tmp_path):
     hub, days = hubstats
-    hub.limit(1, 1, scope="api")  # the listing has two pages: the second is refused until the window resets
+    hub.limit(1, 1, scope="api")  # the listing has several pages: the second is refused until the window resets
     r = hub_import(hub, tmp_path, "--date", "2026-03-01")
     assert r.returncode == 0, r.stderr
     listing = [q for q in hub.requests if "/commits/" in q.path]

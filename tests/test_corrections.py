@@ -95,35 +95,40 @@ def test_repos_that_appear_are_reported_apart_from_those_created(tmp_path):
     assert (data["created"], data["appeared"], data["appeared_downloads"]) == (1, 1, 9_000)
 
 
-def test_a_stale_day_in_the_window_is_passed_over_and_one_alone_is_reported(tmp_path):
+def test_a_stale_day_is_passed_over_and_the_boundary_interpolated_around_it(tmp_path):
     f = tmp_path / "snaps"
     active = [r(f"org/m{i}", 1_000 + i, 500) for i in range(50)]
-    census_day(f, "2026-01-30T10:00:00Z", active)  # 38 h before 1 Feb: outside its window
+    census_day(f, "2026-01-30T10:00:00Z", active)  # 38 h before 1 Feb
     # 1 Feb 00:30: the census did not refresh (every counter as the day before); 1 Feb 22:00: fresh.
     census_day(f, "2026-02-01T00:30:00Z", active)
     census_day(f, "2026-02-01T22:00:00Z", [dict(x, downloads_all_time=x["downloads_all_time"] + 20) for x in active])
     census_day(f, "2026-03-01T00:30:00Z", [dict(x, downloads_all_time=x["downloads_all_time"] + 600) for x in active])
     h = history.History.from_folder(f)
-    assert [h.stale(e) for e in h.entries] == [False, True, False, False]
-    feb = next(m for m in history.plan(h, "2026-02", "2026-02"))
-    assert feb.start.label == "day-2026-02-01T22" and feb.stale == []
+    assert [h.check(e).kind for e in h.entries] == ["good", "stale", "good", "good"]
+    feb = history.plan(h, "2026-02", "2026-02")[0]
+    # The stale day lies within the hour of tolerance but is never used: 1 Feb is interpolated
+    # between 30 Jan 10:00 and 1 Feb 22:00 (38 of 60 h: +20 × 38/60 = 12.7, rounded 13 a repo).
+    assert feb.start.how == "interpolated" and feb.start.before.label == "day-2026-01-30T10" and feb.start.after.label == "day-2026-02-01T22"
+    assert feb.end.how == "census" and feb.end.used.label == "day-2026-03-01T00"
+    assert any("day-2026-02-01T00" in line and "stale" in line for line in feb.passed_over)
     result = history.months(h, "2026-02", "2026-02")
-    assert result.rows["downloads"].sum() == 50 * 580  # from the fresh day, not the stale one (which would give 50 × 600)
+    assert result.rows["downloads"].sum() == 50 * (600 - 13)  # the stale day would give 50 × 600
     v = run_cli("validate", str(f / "day-2026-02-01T00"))
-    assert v.returncode == 0 and "stale: yes, 100.0% of active repos kept the all-time counters of day-2026-01-30T10" in v.stdout
-    # Alone at its boundary, the stale day is taken and the month says so.
+    assert v.returncode == 0 and "census day: stale: 100.0% of active repos kept the all-time counters of day-2026-01-30T10" in v.stdout
+    text = run_cli("months", "--snapshots", str(f), "--from", "2026-02", "--to", "2026-02")
+    assert "2026-02: passed over day-2026-02-01T00 (2026-02-01 00:30 UTC): stale" in text.stdout
+    # Without the fresh day, the stale one is still never a boundary: February is missing, and says why.
     import shutil
 
     shutil.rmtree(f / "day-2026-02-01T22")
     result = history.months(history.History.from_folder(f), "2026-02", "2026-02")
-    assert result.stale and result.stale[0][0] == "2026-02" and "day-2026-02-01T00" in result.stale[0][1][0]
-    assert next(x for x in result.to_records() if x["name"])["stale"] == result.stale[0][1]
-    text = run_cli("months", "--snapshots", str(f), "--from", "2026-02", "--to", "2026-02")
-    assert "2026-02: stale boundary (no fresh census day within 36 h): day-2026-02-01T00" in text.stdout
+    assert result.rows.empty and "2026-02-01 00:00 UTC" in result.missing[0][1] and "stale" in result.missing[0][1]
+    record = next(x for x in result.to_records() if x["month"] == "2026-02")
+    assert record["missing"] and record["passed_over"]
 
 
 def test_corrections_summary_says_what_each_changed(renamed_month):
     result = history.months(history.History.from_folder(renamed_month), "2026-02", "2026-02")
     c = result.corrections().set_index("month").loc["2026-02"]
-    assert (c["renamed"], c["rename_effect"], c["appeared"], c["stale"]) == (2, 1_500_000, 0, 0)
+    assert (c["renamed"], c["rename_effect"], c["appeared"], c["passed_over"]) == (2, 1_500_000, 0, 0)
     assert result.corrections_text().startswith("Over 1 month: 2 renamed repos") and "1.5M" in result.corrections_text()

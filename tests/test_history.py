@@ -47,7 +47,11 @@ def test_months_measured_and_missing(three_months):
     result = history.months(h, "2026-01", "2026-03")
     assert [m.month for m in result.months if m.measured] == ["2026-01", "2026-02"]
     assert [m for m, _ in result.missing] == ["2026-03"]
-    assert "2026-04-01 00:00 UTC" in result.missing[0][1] and "nearest after: s-2026-04-02-130000" in result.missing[0][1]
+    assert "no good census within 36 h of 2026-04-01 00:00 UTC" in result.missing[0][1]
+    assert "the first after is s-2026-04-02-130000 (2026-04-02 13:00 UTC), 37.0 h after" in result.missing[0][1]
+    # One census a month: each boundary stands on the census within 36 h, marked approximate with its offset.
+    jan_month = result.months[0]
+    assert jan_month.approximate and jan_month.end.how == "approximate" and "35.0 h after the boundary" in jan_month.end.text
     jan = result.rows[result.rows["month"] == "2026-01"].set_index("name")
     # Qwen: A +60, B -5 (fell, counted, not clipped); Llama +20; the GGUF is new (whole 30) and has no family by uploader
     assert jan.loc["Qwen", "downloads"] == 55 and jan.loc["Qwen", "counters_fell"] == 1
@@ -93,7 +97,7 @@ def test_cumulative_at_a_boundary(three_months):
     h = history.History.from_folder(three_months)
     table, entry = history.cumulative(h, "2026-03-01")
     assert entry.label == "s-2026-02-28-110000" and table.downloads_of("Qwen") == 265
-    with pytest.raises(HistoryError, match=r"not measurable: no snapshot within 36 h of 2026-06-01.*snapshots cover"):
+    with pytest.raises(HistoryError, match=r"not measurable: no good census within 36 h of 2026-06-01.*snapshots cover"):
         history.cumulative(h, "2026-06-01")
 
 
@@ -158,6 +162,6 @@ def test_claims_history_not_covered_says_what_it_has(feb_march):
     res = {r.claim.id: r.from_history for r in claims.evaluate(hist=only_march)}
     c3 = res["C3"][0]
     assert c3.value is None and c3.text.endswith("snapshots cover 2026-03-01, 2026-04-01")
-    assert "not measurable: no snapshot within 36 h of 2026-02-01 00:00 UTC" in c3.text
+    assert "not measurable: no good census within 36 h of 2026-02-01 00:00 UTC" in c3.text
     r = run_cli("claims", "--snapshots", str(feb_march), "--json")
     assert r.returncode == 0 and json.loads(r.stdout)[2]["history"][0]["value"] == pytest.approx(150 / 1e6)

@@ -298,7 +298,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                               overwrite=args.overwrite, warn=_warn, say=say)]
         else:
             written, boundary = census.import_date(args.out, date=args.date, endpoint=args.endpoint, full=args.full,
-                                                   max_bracket=pd.Timedelta(hours=args.max_bracket), warn=_warn, say=say)
+                                                   max_bracket=pd.Timedelta(hours=args.max_bracket), bounds=args.bounds, warn=_warn, say=say)
             print(f"{args.date} 00:00 UTC: {boundary.text}")
     for path in written:
         snap = _load(str(path))
@@ -367,7 +367,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     say(f"month boundaries needed: {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in edges)} (the boundaries of {args.month} and {m2})")
     with _sigterm_interrupts():
         for path in census.ensure_boundaries(edges, args.out, endpoint=args.endpoint, full=args.full, max_bracket=options["max_bracket"],
-                                             warn=_warn, say=say):
+                                             bounds=args.bounds, warn=_warn, say=say):
             say(f"wrote {paths.relative(path)}")
     h = history.History.from_folder(args.out)
     print()
@@ -601,6 +601,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                      "columns hubshare uses, by byte ranges)")
     i.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",
                    help="with --date: widest pair of censuses a boundary is interpolated between (default: 72)")
+    i.add_argument("--bounds", action="store_true", help="with --date: when the day cannot be measured, import the good censuses "
+                                                       "on either side of the gap (for months --bounds)")
     i.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="parent folder (default: data/snapshots)")
     i.add_argument("--label", metavar="NAME", help="snapshot name (default: hub-stats-YYYY-MM-DD)")
     i.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")

@@ -218,14 +218,23 @@ class FakeHub:
         for c in self.datasets[repo_id]:
             c["id"] = hashlib.sha1(f"rewritten {c['id']}".encode()).hexdigest()
 
-    def file_fault(self, kind: str) -> FakeHub:
+    def file_fault(self, kind: str, on: str = "any") -> FakeHub:
         """The next file GET fails with ``kind`` (drop: half the bytes, then hang up; corrupt:
         other bytes than the ETag promises; 500: a server error; change: the file is replaced,
-        ETag and all, from this request on)."""
+        ETag and all, from this request on). ``on="whole"`` waits for a GET of the whole file,
+        ``on="range"`` for a ranged one."""
         if kind not in FILE_FAULTS:
             raise ValueError(f"unknown file fault {kind!r}")
-        self.file_faults.append(kind)
+        self.file_faults.append((kind, on))
         return self
+
+    def _file_fault(self, ranged: bool) -> str | None:
+        with self._lock:
+            for k, (kind, on) in enumerate(self.file_faults):
+                if on == "any" or (on == "range") == ranged:
+                    del self.file_faults[k]
+                    return kind
+        return None
 
     @property
     def file_requests(self) -> list[Request]:
@@ -461,7 +470,7 @@ class FakeHub:
         if filename not in files:
             return self._send(h, req, 404, {"error": "Entry not found"}, {"X-Error-Code": "EntryNotFound", "X-Repo-Commit": commit["id"]})
         blob = files[filename][0]
-        fault = self.file_faults.pop(0) if self.file_faults and h.command == "GET" else None
+        fault = self._file_fault("range" in req.headers) if h.command == "GET" else None
         if fault == "change":
             changed = blob.data[:-64] + bytes(b ^ 0x5A for b in blob.data[-64:])
             files[filename][1]["changed"][filename] = blob = Blob(changed)

@@ -417,11 +417,31 @@ class RemoteCensus:
             self.file = RemoteFile(hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=self.commit.id, endpoint=endpoint),
                                    what=self.what)
         try:
-            self.parquet = pq.ParquetFile(self.file, pre_buffer=True)
+            meta = self._footer()
+            # Column chunks read together (pre_buffer) for a snapshot; one by one to judge a day, so
+            # that the small columns between the ones asked for are not fetched with them.
+            self.parquet = pq.ParquetFile(self.file, metadata=meta, pre_buffer=True)
+            self.columns_only = pq.ParquetFile(self.file, metadata=meta, pre_buffer=False)
         except (OSError, pa.ArrowInvalid) as exc:
             if isinstance(exc.__context__, CensusError):
                 raise exc.__context__ from None
             raise CensusError(f"{self.what}: not a readable parquet file ({_first_line(exc)})") from None
+
+    def _footer(self) -> pq.FileMetaData:
+        """The file's metadata, read exactly: its length from the last 8 bytes, then the footer
+        alone (pyarrow's own reader would take the last 64 KB at once)."""
+        f = self.file
+        if f.size < 12:
+            raise CensusError(f"{self.what}: not a parquet file ({f.size} bytes)")
+        f.seek(f.size - 8)
+        tail = f.read(8)
+        if tail[4:] != b"PAR1":
+            raise CensusError(f"{self.what}: not a parquet file (no PAR1 footer), or truncated")
+        n = int.from_bytes(tail[:4], "little")
+        if n + 12 > f.size:
+            raise CensusError(f"{self.what}: not a readable parquet file (footer of {n:,} bytes in a file of {f.size:,})")
+        f.seek(f.size - 8 - n)
+        return pq.read_metadata(pa.BufferReader(b"PAR1" + f.read(n) + tail))
 
     @property
     def rows(self) -> int:
@@ -443,7 +463,7 @@ class RemoteCensus:
             names = set(self.parquet.schema_arrow.names)
             if "downloadsAllTime" not in names:
                 raise CensusError(f"{self.what}: no downloadsAllTime column (census files carry all-time counters from {ALL_TIME_SINCE} on)")
-            return self.parquet.read(columns=list(JUDGE_COLUMNS), use_threads=True)
+            return self.columns_only.read(columns=list(JUDGE_COLUMNS), use_threads=True)
 
         t = self._guard(read)
         try:
@@ -602,13 +622,18 @@ def import_census(census: Census, commit: Commit, out: Path | str = paths.SNAPSH
 
 
 def import_boundary(census: Census, when: pd.Timestamp, out: Path | str = paths.SNAPSHOTS, *, full: bool = False,
-                    max_bracket: pd.Timedelta | None = None, warn: Callable[[str], None] = log.warning) -> tuple[list[Path], Any]:
+                    max_bracket: pd.Timedelta | None = None, bounds: bool = False,
+                    warn: Callable[[str], None] = log.warning) -> tuple[list[Path], Any]:
     """Import the census days that measure ``when`` (00:00 UTC of a day, say), those not in ``out``
     yet: the census within an hour of it, else the good pair around it, else the good census
-    within 36 h; bad days are passed over and recorded. When ``when`` cannot be measured, the good
-    censuses on either side of the gap are imported (for bounds). Returns ``(written, boundary)``."""
+    within 36 h; bad days are passed over and recorded. When ``when`` cannot be measured it is a
+    ``CensusError`` naming the gap, or with ``bounds`` the good censuses on either side of the gap
+    are imported. Returns ``(written, boundary)``."""
     out = Path(out)
     b, h = census.boundary(when, max_bracket)
+    if not b.measured and not bounds:
+        raise CensusError(f"{when.strftime('%Y-%m-%d %H:%M')} UTC cannot be measured from {DATASET}: {b.reason} "
+                          "(--bounds imports the censuses on either side of the gap, for a lower and an upper bound)")
     used = [e for e in (b.before, b.after) if e is not None] if b.how in ("interpolated", "missing") else [b.used]
     passed = [{"census": e.text, "kind": c.kind, "why": c.why} for e, c in zip(h.entries, h.checks()) if c.bad]
     local = _local(out)
@@ -630,12 +655,12 @@ def import_boundary(census: Census, when: pd.Timestamp, out: Path | str = paths.
 
 
 def import_date(out: Path | str = paths.SNAPSHOTS, *, date: str, endpoint: str | None = None, full: bool = False,
-                max_bracket: pd.Timedelta | None = None, warn: Callable[[str], None] = log.warning,
+                max_bracket: pd.Timedelta | None = None, bounds: bool = False, warn: Callable[[str], None] = log.warning,
                 say: Callable[[str], None] = log.info) -> tuple[list[Path], Any]:
     """``hubshare import hub-stats --date D``: the census days that measure D's 00:00 UTC
     (``import_boundary``)."""
     when = day_start(date)  # a bad date is refused before any request
-    return import_boundary(Census(endpoint, say), when, out, full=full, max_bracket=max_bracket, warn=warn)
+    return import_boundary(Census(endpoint, say), when, out, full=full, max_bracket=max_bracket, bounds=bounds, warn=warn)
 
 
 def import_revision(out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, revision: str, endpoint: str | None = None,
@@ -648,13 +673,18 @@ def import_revision(out: Path | str = paths.SNAPSHOTS, label: str | None = None,
 
 
 def ensure_boundaries(times: list[pd.Timestamp], out: Path | str = paths.SNAPSHOTS, *, endpoint: str | None = None,
-                      full: bool = False, max_bracket: pd.Timedelta | None = None, warn: Callable[[str], None] = log.warning,
-                      say: Callable[[str], None] = log.info) -> list[Path]:
-    """Import what each boundary needs (``import_boundary``), listing the dataset's commits once."""
+                      full: bool = False, max_bracket: pd.Timedelta | None = None, bounds: bool = False,
+                      warn: Callable[[str], None] = log.warning, say: Callable[[str], None] = log.info) -> list[Path]:
+    """Import what each boundary needs (``import_boundary``), listing the dataset's commits once;
+    a boundary that cannot be measured is said, and its months will be missing (or bounded)."""
     census = Census(endpoint, say)
     written = []
     for when in times:
-        paths_, b = import_boundary(census, when, out, full=full, max_bracket=max_bracket, warn=warn)
+        b, _ = census.boundary(when, max_bracket)
+        if not b.measured and not bounds:
+            say(f"{when.strftime('%Y-%m-%d %H:%M')} UTC: cannot be measured: {b.reason}")
+            continue
+        paths_, b = import_boundary(census, when, out, full=full, max_bracket=max_bracket, bounds=bounds, warn=warn)
         say(f"{when.strftime('%Y-%m-%d %H:%M')} UTC: {b.text}")
         written += paths_
     if census.judged_bytes:

@@ -20,7 +20,8 @@ from ..errors import CensusError
 _RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 MAX_RETRIES = 5
 """Retries of one range request on a server error or a dropped connection (huggingface_hub's
-``http_backoff`` waits between them)."""
+``http_backoff`` waits between them, doubling from ``BACKOFF_BASE`` seconds)."""
+BACKOFF_BASE = 1.0
 
 
 class RemoteFile(io.RawIOBase):
@@ -54,7 +55,8 @@ class RemoteFile(io.RawIOBase):
         from huggingface_hub.utils import hf_raise_for_status, http_backoff
 
         try:
-            r = http_backoff(method, self.url, headers={**self.headers, **extra}, max_retries=MAX_RETRIES, follow_redirects=True)
+            r = http_backoff(method, self.url, headers={**self.headers, **extra}, max_retries=MAX_RETRIES, follow_redirects=True,
+                             retry_on_exceptions=(httpx2.TransportError,), base_wait_time=BACKOFF_BASE)
             hf_raise_for_status(r)
         except hf_errors.RevisionNotFoundError:
             raise CensusError(f"{self.what}: no such revision (the dataset's history may have been rewritten)") from None
