@@ -443,6 +443,44 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     return {"size": n, "ours": mine["total"], "duckdb": base["total"], "peak_mb": peak, "import_s": imp["total"], "import_peak_mb": imp_peak}
 
 
+def census_bytes(n: int, cache: Path = CACHE) -> dict:
+    """The share of a census file's bytes that hubshare reads: for a snapshot (every column a
+    Definition uses) and for judging a day (ids and counters), through the reader ``import`` uses
+    on the Hub, over a local file of the real column mix (``synthetic.CensusPopulation``) that
+    counts the bytes asked for."""
+    import pandas as pd
+
+    from hubshare import synthetic
+    from hubshare.ingest import census, ranges
+
+    src = cache / f"census-real-mix-{n}.parquet"
+    if not src.exists():
+        pop = synthetic.CensusPopulation(n, seed=SEED)
+        src.write_bytes(pop.census_file("2026-02-01T13:16:13Z", row_group_size=max(1_000, n // 10)))
+    commit = census.Commit("0" * 40, pd.Timestamp("2026-02-01 13:16:13", tz="UTC"), "Upload models.parquet with huggingface_hub")
+    out = {}
+    for what, read in (("snapshot", lambda c: c.convert()), ("judging", lambda c: c.counters())):
+        f = ranges.CountedFile(src)
+        c = census.RemoteCensus(commit, file=f)
+        read(c)
+        out[what] = f.bytes_read / f.size
+        out[f"{what}_requests"] = f.requests
+        f.close()
+    out["size_mb"] = src.stat().st_size / 1e6
+    import pyarrow.parquet as pq
+
+    out["row_groups"] = pq.ParquetFile(src).metadata.num_row_groups
+    return out
+
+
+def bench_census_bytes(n: int, cache: Path) -> dict:
+    r = census_bytes(n, cache)
+    print(f"census bytes read ({n:,} models, real column mix, {r['size_mb']:.1f} MB in {r['row_groups']} row groups): "
+          f"snapshot {r['snapshot']:.1%} of the file in {r['snapshot_requests']} reads (goal ≤ 35%), "
+          f"judging a day {r['judging']:.1%} in {r['judging_requests']} reads (goal ≤ 10%)")
+    return r
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=SIZES, help="comma-separated model counts")
@@ -450,6 +488,8 @@ def main(argv=None) -> int:
     p.add_argument("--no-notebooks", action="store_true", help="skip timing the notebooks")
     p.add_argument("--no-end-to-end", action="store_true", help="skip timing the commands from process start to exit")
     p.add_argument("--months-size", type=int, default=2_500_000, metavar="N", help="models per snapshot of the months benchmark (0 skips it)")
+    p.add_argument("--census-bytes-size", type=int, default=150_000, metavar="N",
+                   help="models in the census file whose bytes read are measured (0 skips it)")
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
     p.add_argument("--child", nargs=2, metavar=("FUNC", "PATH"), help=argparse.SUPPRESS)
@@ -508,6 +548,8 @@ def main(argv=None) -> int:
         summary["months"] = bench_months(args.months_size, args.repeat, args.cache)
         if summary["months"] is None:
             return 1
+    if args.census_bytes_size:
+        summary["census_bytes"] = bench_census_bytes(args.census_bytes_size, args.cache)
     if not args.no_notebooks:
         secs = time_notebooks()
         print(f"executing every notebook once: {secs:.1f} s")

@@ -46,11 +46,12 @@ def test_compare_catches_a_difference(bench, small):
 
 def test_bench_command_runs_at_a_small_size(tmp_path):
     r = subprocess.run([sys.executable, str(SCRIPT), "--sizes", "20000,40000", "--repeat", "1", "--no-notebooks", "--months-size", "20000",
-                        "--json", str(tmp_path / "b.json"), "--cache", str(tmp_path)],
+                        "--census-bytes-size", "20000", "--json", str(tmp_path / "b.json"), "--cache", str(tmp_path)],
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "identical in hubshare and DuckDB" in r.stdout and "ratio" in r.stdout
     assert "months: 12 months by family" in r.stdout and "census import of 20,000 models" in r.stdout
+    assert "census bytes read (20,000 models, real column mix" in r.stdout
     assert "end to end: hubshare shares --snapshot" in r.stdout and "end to end: hubshare claims --snapshot" in r.stdout
     rows = json.loads((tmp_path / "b.json").read_text())["end_to_end"]
     assert [row["command"] for row in rows] == ["shares", "claims"] and all(row["wall"] > row["in_process"] > 0 for row in rows)
@@ -71,3 +72,8 @@ def test_census_import_runs_in_the_benchmark(bench, tmp_path):
     bench.census_path(5_000, tmp_path)
     r = bench.census_import(5_000, tmp_path)
     assert r["total"] > 0 and (tmp_path / "census-import" / "bench" / "manifest.json").exists()
+
+
+def test_census_bytes_are_measured_through_the_census_reader(bench, tmp_path):
+    r = bench.census_bytes(20_000, tmp_path)
+    assert 0 < r["judging"] < r["snapshot"] < 1 and r["row_groups"] >= 5

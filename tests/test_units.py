@@ -52,3 +52,15 @@ def test_exercise_checks_answer_right_and_wrong(sample):
     assert "above 1" in exercises.check(2, 25, sample)
     assert "not 'a lot'" in exercises.check(3, "a lot", sample)
     assert exercises.check(3, None, sample) == "Exercise 3: not answered yet."
+
+
+def test_the_gguf_exercise_falls_back_on_the_library_without_tags(tmp_path):
+    from hubshare import exercises, snapshot
+
+    from conftest import make_snapshot
+
+    records = [{"id": "u/a-GGUF", "downloads_30d": 30, "library_name": "gguf", "tags": None},
+               {"id": "u/b", "downloads_30d": 70, "library_name": "transformers", "tags": None}]
+    snap = snapshot.load(make_snapshot(tmp_path / "s", records))
+    assert not exercises.has_tags(snap) and exercises.gguf_share(snap) == 0.3
+    assert "counted by library_name alone" in exercises.check(1, 0.3, snap)

@@ -396,11 +396,15 @@ class RemoteCensus:
     """The census file of one commit on the Hub, read by byte ranges (``ranges.RemoteFile``):
     its footer at once, then only the columns asked for."""
 
-    def __init__(self, commit: Commit, endpoint: str | None = None, say: Callable[[str], None] = log.info):
+    def __init__(self, commit: Commit, endpoint: str | None = None, say: Callable[[str], None] = log.info, file=None):
         from huggingface_hub import constants, hf_hub_url
 
         from .ranges import RemoteFile
 
+        if file is not None:  # a file object with the same interface (the benchmark counts a local file's bytes)
+            self.commit, self.endpoint, self.what, self.file = commit, endpoint, f"{FILENAME} at {commit.text}", file
+            self._open()
+            return
         if constants.HF_HUB_OFFLINE:
             raise CensusError(f"reading {FILENAME} at {commit.text}: HF_HUB_OFFLINE is set: importing a census day needs the network "
                               "(unset HF_HUB_OFFLINE)")
@@ -416,6 +420,9 @@ class RemoteCensus:
             self.what = f"{FILENAME} at {self.commit.text}"
             self.file = RemoteFile(hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=self.commit.id, endpoint=endpoint),
                                    what=self.what)
+        self._open()
+
+    def _open(self) -> None:
         try:
             meta = self._footer()
             # Column chunks read together (pre_buffer) for a snapshot; one by one to judge a day, so
