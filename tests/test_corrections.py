@@ -132,3 +132,30 @@ def test_corrections_summary_says_what_each_changed(renamed_month):
     c = result.corrections().set_index("month").loc["2026-02"]
     assert (c["renamed"], c["rename_effect"], c["appeared"], c["passed_over"]) == (2, 1_500_000, 0, 0)
     assert result.corrections_text().startswith("Over 1 month: 2 renamed repos") and "1.5M" in result.corrections_text()
+
+
+def daily_history(kinds: dict[int, str], days: int = 12, fall_for: range = range(0)):
+    """Daily census snapshots (in memory) of one population from 1 March 2026 at 13:16 UTC; day k
+    is ``kinds.get(k, 'good')``; on the days of ``fall_for`` 30% of repos keep a lower counter."""
+    pop = synthetic.CensusPopulation(3_000, seed=4)
+    snaps = []
+    for k in range(days):
+        when = pd.Timestamp("2026-03-01 13:16", tz="UTC") + pd.Timedelta(days=k)
+        table = pop.table(when, "rolled-back" if k in fall_for else kinds.get(k, "good"))
+        snaps.append(snapshot.from_table(table, {"label": f"day-{k:02d}", "created_at": when.isoformat()}))
+    return history.History.from_snapshots(snaps)
+
+
+def test_each_kind_of_bad_day_is_found():
+    h = daily_history({3: "partial", 6: "stalled"}, fall_for=range(8, 10))
+    kinds = [c.kind for c in h.checks()]
+    assert kinds[3] == "partial" and kinds[6] == "stalled" and kinds[8:10] == ["rolled-back", "rolled-back"]
+    assert [k for i, k in enumerate(kinds) if i not in (3, 6, 8, 9)] == ["good"] * 8
+    assert "came back at day-10" in h.checks()[8].why
+
+
+def test_a_fall_that_never_comes_back_is_a_lasting_correction():
+    h = daily_history({}, days=12, fall_for=range(2, 12))
+    kinds = [c.kind for c in h.checks()]
+    assert kinds[2] == "lasting" and "did not come back within 8 censuses" in h.checks()[2].why
+    assert not h.checks()[2].bad and kinds.count("rolled-back") == 0

@@ -85,6 +85,9 @@ corrects it; on a normal day a few hundred of two million repos do, far under 5%
 RECOVERED_SHARE = 0.9
 """A rollback has recovered at the first census where this share of the repos that fell are
 back at or above their counters from before the fall."""
+RECOVERY_JUMP = 0.5
+"""At the recovery, the repos that fell gain at least this share of the fall in one census: the
+counters come back, they do not merely grow past their old values."""
 LASTING_AFTER = 8
 """A fall not recovered within this many censuses is a lasting correction by the Hub (Model
 Pulse's rule), counted as it is."""
@@ -236,13 +239,20 @@ def _rollback(usable: list[int], k_idx: int, prev: int, p: _Pair, read, times, c
     base, fell = read(prev), read(k)
     fell_ids = fell.ids.take(pa.array(p.fell)) if isinstance(fell.ids, pa.Array) else pa.chunked_array(fell.ids).take(pa.array(p.fell))
     before = base.all_time[arrays.positions(fell_ids, base.ids)]
+    depth = float((before - fell.all_time[p.fell]).sum())  # how far the fallen counters went down
+    previous = fell.all_time[p.fell]
     last = min(len(usable), k_idx + 1 + LASTING_AFTER)
     for j_idx in range(k_idx + 1, last):
         later = read(usable[j_idx])
         pos = arrays.positions(fell_ids, later.ids)
         present = pos >= 0
-        back = float((later.all_time[pos[present]] >= before[present]).mean()) if present.any() else 0.0
-        if back >= RECOVERED_SHARE:
+        now = later.all_time[np.where(present, pos, 0)]
+        back = float((now[present] >= before[present]).mean()) if present.any() else 0.0
+        # A rollback comes back in one jump; a lasting correction grows on from the lower level at
+        # the usual pace and passes its old values only slowly.
+        jump = float((now - previous)[present].sum())
+        previous = np.where(present, now, previous)
+        if back >= RECOVERED_SHARE and jump >= RECOVERY_JUMP * depth:
             why = (f"all-time counters of {p.fell_share:.1%} of repos fell below their values at {base.text} "
                    f"and came back at {later.text}")
             for m in usable[k_idx:j_idx]:

@@ -397,13 +397,24 @@ class FakeHub:
             return commits[0] if commits else None
         return next((c for c in commits if c["id"] == rev), None)
 
-    def _commits(self, h, req, path: str, query: dict[str, str]) -> None:
-        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/commits/")
+    def _repo_commit(self, h, req, path: str, route: str) -> tuple[str, dict[str, Any]] | None:
+        """``(repo id, commit)`` of an ``/api/datasets/REPO/ROUTE/REV`` path, or None once a 404
+        has been sent as the Hub sends it."""
+        repo_id, _, rev = path.removeprefix("/api/datasets/").partition(f"/{route}/")
         if repo_id not in self.datasets:
-            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
-        head = self._commit(repo_id, rev)
-        if head is None:
-            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+            self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
+            return None
+        commit = self._commit(repo_id, rev)
+        if commit is None:
+            self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+            return None
+        return repo_id, commit
+
+    def _commits(self, h, req, path: str, query: dict[str, str]) -> None:
+        found = self._repo_commit(h, req, path, "commits")
+        if found is None:
+            return None
+        repo_id, head = found
         commits = self.datasets[repo_id]
         history = commits[commits.index(head):]
         page = int(query.get("p", "0"))
@@ -426,25 +437,21 @@ class FakeHub:
         return None
 
     def _revision(self, h, req, path: str) -> None:
-        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/revision/")
-        if repo_id not in self.datasets:
-            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
-        commit = self._commit(repo_id, rev)
-        if commit is None:
-            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+        found = self._repo_commit(h, req, path, "revision")
+        if found is None:
+            return None
+        repo_id, commit = found
         files = self.files_at(repo_id, commit)
         return self._send(h, req, 200, {"id": repo_id, "sha": commit["id"], "lastModified": commit["date"], "private": False,
                                         "siblings": [{"rfilename": name} for name in sorted(files)]})
 
     def _paths_info(self, h, req, path: str) -> None:
-        repo_id, _, rev = path.removeprefix("/api/datasets/").partition("/paths-info/")
         length = int(h.headers.get("Content-Length") or 0)
         form = dict(parse_qsl(h.rfile.read(length).decode())) if length else {}
-        if repo_id not in self.datasets:
-            return self._send(h, req, 404, {"error": "Repository not found"}, {"X-Error-Code": "RepoNotFound"})
-        commit = self._commit(repo_id, rev)
-        if commit is None:
-            return self._send(h, req, 404, {"error": "Invalid rev id"}, {"X-Error-Code": "RevisionNotFound"})
+        found = self._repo_commit(h, req, path, "paths-info")
+        if found is None:
+            return None
+        repo_id, commit = found
         files = self.files_at(repo_id, commit)
         wanted = [form["paths"]] if "paths" in form else []
         expand = form.get("expand", "false").lower() in ("1", "true")

@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from .. import corrections, paths, snapshot
 from ..errors import CensusError, SnapshotError
+from .ranges import RevisionGone, first_line, hub_call
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,7 @@ def convert_parquet(pf: pq.ParquetFile, where: str, leave_out: tuple[str, ...] =
             parts.append(part)
             unknown += bad
     except (OSError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
-        raise CensusError(f"{where}: the census rows do not parse ({_first_line(exc)})") from None
+        raise CensusError(f"{where}: the census rows do not parse ({first_line(exc)})") from None
     table = pa.concat_tables(parts) if parts else snapshot.SCHEMA.empty_table()
     if unknown:
         warnings.append(f"{where}: {unknown} rows have a base-model relation other than {', '.join(snapshot.RELATIONS)}: kept without relation")
@@ -293,35 +294,8 @@ def census_days(commit_list: list[Commit]) -> list[Commit]:
 
 
 def _hub_call(what: str, func, *args, **kwargs):
-    """Run a huggingface_hub call; its failures become one readable ``CensusError``."""
-    import httpx2
-    from huggingface_hub import errors as hf_errors
-
-    try:
-        return func(*args, **kwargs)
-    except hf_errors.OfflineModeIsEnabled:
-        raise CensusError(f"{what}: HF_HUB_OFFLINE is set: importing a census day needs the network (unset HF_HUB_OFFLINE)") from None
-    except hf_errors.RepositoryNotFoundError:
-        raise CensusError(f"{what}: dataset {DATASET} not found (or not visible with this token)") from None
-    except hf_errors.RevisionNotFoundError:
-        raise CensusError(f"{what}: no such revision in {DATASET}") from None
-    except hf_errors.EntryNotFoundError:
-        raise CensusError(f"{what}: {FILENAME} is not in {DATASET} at that revision") from None
-    except hf_errors.LocalEntryNotFoundError as exc:
-        raise CensusError(f"{what}: the Hub cannot be reached and the file is not cached ({_first_line(exc)})") from None
-    except hf_errors.HfHubHTTPError as exc:
-        if exc.response is not None and exc.response.status_code == 429:
-            # huggingface_hub has waited for the rate-limit window several times already.
-            raise CensusError(f"{what}: still rate-limited by the Hub after waiting for its window; run the command again "
-                              "later, or set HF_TOKEN for a higher limit") from None
-        raise CensusError(f"{what}: {_first_line(exc)}") from None
-    except (httpx2.HTTPError, OSError) as exc:
-        raise CensusError(f"{what}: {type(exc).__name__}: {_first_line(exc)}") from None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """Run a huggingface_hub call on the census dataset; its failures become one ``CensusError``."""
+    return hub_call(what, func, *args, repo=DATASET, filename=FILENAME, **kwargs)
 
 
 def _api(endpoint: str | None):
@@ -412,14 +386,13 @@ class RemoteCensus:
         self.endpoint = endpoint
         self.what = f"{FILENAME} at {commit.text}"
         try:
-            self.file = RemoteFile(hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=commit.id, endpoint=endpoint), what=self.what)
-        except CensusError as exc:
-            if "no such revision" not in str(exc):
-                raise
+            self.file = RemoteFile(hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=commit.id, endpoint=endpoint), what=self.what,
+                                   repo=DATASET)
+        except RevisionGone:
             self.commit = relocate(commit, endpoint, say)
             self.what = f"{FILENAME} at {self.commit.text}"
             self.file = RemoteFile(hf_hub_url(DATASET, FILENAME, repo_type="dataset", revision=self.commit.id, endpoint=endpoint),
-                                   what=self.what)
+                                   what=self.what, repo=DATASET)
         self._open()
 
     def _open(self) -> None:
@@ -432,7 +405,7 @@ class RemoteCensus:
         except (OSError, pa.ArrowInvalid) as exc:
             if isinstance(exc.__context__, CensusError):
                 raise exc.__context__ from None
-            raise CensusError(f"{self.what}: not a readable parquet file ({_first_line(exc)})") from None
+            raise CensusError(f"{self.what}: not a readable parquet file ({first_line(exc)})") from None
 
     def _footer(self) -> pq.FileMetaData:
         """The file's metadata, read exactly: its length from the last 8 bytes, then the footer
@@ -462,7 +435,7 @@ class RemoteCensus:
         except (OSError, pa.ArrowInvalid) as exc:
             if isinstance(exc.__context__, CensusError):
                 raise exc.__context__ from None
-            raise CensusError(f"{self.what}: the census rows do not parse ({_first_line(exc)})") from None
+            raise CensusError(f"{self.what}: the census rows do not parse ({first_line(exc)})") from None
 
     def counters(self) -> corrections.Counters:
         """Ids and counters only, to judge the day."""
@@ -477,7 +450,7 @@ class RemoteCensus:
             t = pa.table({"id": t.column("id").cast(pa.string()), "downloads_all_time": t.column("downloadsAllTime").cast(pa.int64()),
                           "downloads_30d": t.column("downloads").cast(pa.int64())}).sort_by("id")
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise CensusError(f"{self.what}: the census rows do not parse ({_first_line(exc)})") from None
+            raise CensusError(f"{self.what}: the census rows do not parse ({first_line(exc)})") from None
         return corrections.Counters.of_table(self.commit.label, self.commit.time, t)
 
     def convert(self) -> Conversion:

@@ -24,6 +24,45 @@ MAX_RETRIES = 5
 BACKOFF_BASE = 1.0
 
 
+def hub_call(what: str, func, *args, repo: str, filename: str, **kwargs):
+    """Run a huggingface_hub call (or an HTTP request through its session) on ``filename`` of
+    dataset ``repo``; its failures become one readable ``CensusError`` (``RevisionGone`` for a
+    revision that does not exist)."""
+    import httpx2
+    from huggingface_hub import errors as hf_errors
+
+    try:
+        return func(*args, **kwargs)
+    except hf_errors.OfflineModeIsEnabled:
+        raise CensusError(f"{what}: HF_HUB_OFFLINE is set: importing a census day needs the network (unset HF_HUB_OFFLINE)") from None
+    except hf_errors.RepositoryNotFoundError:
+        raise CensusError(f"{what}: dataset {repo} not found (or not visible with this token)") from None
+    except hf_errors.RevisionNotFoundError:
+        raise RevisionGone(f"{what}: no such revision in {repo} (its history may have been rewritten)") from None
+    except hf_errors.EntryNotFoundError:
+        raise CensusError(f"{what}: {filename} is not in {repo} at that revision") from None
+    except hf_errors.LocalEntryNotFoundError as exc:
+        raise CensusError(f"{what}: the Hub cannot be reached and the file is not cached ({first_line(exc)})") from None
+    except hf_errors.HfHubHTTPError as exc:
+        if exc.response is not None and exc.response.status_code == 429:
+            # huggingface_hub has waited for the rate-limit window several times already.
+            raise CensusError(f"{what}: still rate-limited by the Hub after waiting for its window; run the command again "
+                              "later, or set HF_TOKEN for a higher limit") from None
+        raise CensusError(f"{what}: {first_line(exc)}") from None
+    except (httpx2.HTTPError, OSError) as exc:
+        raise CensusError(f"{what}: {type(exc).__name__}: {first_line(exc)}") from None
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class RevisionGone(CensusError):
+    """The revision asked for is not in the repository (any more)."""
+
+
 class RemoteFile(io.RawIOBase):
     """A read-only, seekable view of a file on the Hub, read by byte ranges (see the module).
 
@@ -31,12 +70,13 @@ class RemoteFile(io.RawIOBase):
     ``requests`` the range requests sent.
     """
 
-    def __init__(self, url: str, *, what: str = "", headers: dict[str, str] | None = None):
+    def __init__(self, url: str, *, what: str = "", headers: dict[str, str] | None = None, repo: str = "", filename: str = ""):
         from huggingface_hub.utils import build_hf_headers
 
         super().__init__()
         self.url = url
         self.what = what or url
+        self.repo, self.filename = repo, filename or url.rsplit("/", 1)[-1]
         self.headers = dict(headers) if headers is not None else build_hf_headers(library_name="hubshare")
         self.bytes_read = 0
         self.requests = 0
@@ -51,21 +91,15 @@ class RemoteFile(io.RawIOBase):
 
     def _call(self, method: str, extra: dict[str, str]):
         import httpx2
-        from huggingface_hub import errors as hf_errors
         from huggingface_hub.utils import hf_raise_for_status, http_backoff
 
-        try:
+        def send():
             r = http_backoff(method, self.url, headers={**self.headers, **extra}, max_retries=MAX_RETRIES, follow_redirects=True,
                              retry_on_exceptions=(httpx2.TransportError,), base_wait_time=BACKOFF_BASE)
             hf_raise_for_status(r)
-        except hf_errors.RevisionNotFoundError:
-            raise CensusError(f"{self.what}: no such revision (the dataset's history may have been rewritten)") from None
-        except hf_errors.EntryNotFoundError:
-            raise CensusError(f"{self.what}: the file is not there at that revision") from None
-        except hf_errors.HfHubHTTPError as exc:
-            raise CensusError(f"{self.what}: {str(exc).strip().splitlines()[0]}") from None
-        except (httpx2.HTTPError, OSError) as exc:
-            raise CensusError(f"{self.what}: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}") from None
+            return r
+
+        r = hub_call(self.what, send, repo=self.repo, filename=self.filename)
         if self.etag is not None and _etag(r) != self.etag:
             raise CensusError(f"{self.what}: the file changed while it was read (ETag {self.etag[:12]}… became "
                               f"{(_etag(r) or 'none')[:12]}…): run the command again")
