@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from hubshare import history, snapshot, synthetic
+from hubshare import history, paths, snapshot, synthetic
 from hubshare.ingest import census
 
 from conftest import refresh_env, run_cli
@@ -68,7 +68,8 @@ def test_census_days_are_the_models_uploads(calendar_hub, monkeypatch):
 @pytest.fixture(scope="module")
 def reproduced(calendar_hub, population, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reproduce")
-    r = run(calendar_hub, tmp, "reproduce", "--out", str(tmp / "snaps"))
+    r = run(calendar_hub, tmp, "reproduce", "--out", str(tmp / "snaps"), "--file", str(paths.CLAIMS / "01-nearly-a-billion.toml"),
+            "--file", str(paths.CLAIMS / "03-153-million.toml"), "--month", "2026-03")
     assert r.returncode == 0, r.stderr
     return tmp / "snaps", r
 
@@ -119,6 +120,19 @@ def test_a_snapshot_reads_at_most_35_percent_and_a_judging_day_10(reproduced, ca
     sizes = {c["id"]: len(calendar_hub.files_at(DATASET, c)["models.parquet"][0].data) for c in calendar_hub.datasets[DATASET] if c["id"] in judged}
     for rev, n in judged.items():
         assert n <= 0.10 * sizes[rev], (rev, n, sizes[rev])
+
+
+def test_reproduce_imports_the_days_a_claim_file_needs(calendar_hub, tmp_path):
+    claim = tmp_path / "spring.toml"
+    claim.write_text((paths.CLAIMS / "03-153-million.toml").read_text(encoding="utf-8").replace('period = "2026-02"', 'period = "2026-03..2026-04"')
+                     .replace('id = "C3"', 'id = "R1"'), encoding="utf-8")
+    r = run(calendar_hub, tmp_path, "reproduce", "--file", str(claim), "--out", str(tmp_path / "spring"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    h = history.History.from_folder(tmp_path / "spring")
+    for when in ("2026-03-01", "2026-04-01", "2026-05-01"):
+        assert h.boundary(when).measured, when
+    assert not h.boundary("2026-02-01").measured  # February is not the claim's: nothing was imported for it
+    assert "R1  " in r.stdout and "March–April 2026" in r.stdout
 
 
 def test_import_date_for_each_boundary_gives_the_months_of_reproduce(calendar_hub, reproduced, tmp_path):

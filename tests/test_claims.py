@@ -9,7 +9,7 @@ def by_id(results):
 
 def test_verdicts_from_published_figures():
     r = by_id(claims.evaluate())
-    assert set(r) == {"C1", "C2", "C3", "C4"}
+    assert {"C1", "C2", "C3", "C4"} <= set(r)
     assert (r["C1"].verdict, r["C1"].secondary_only) == ("holds-narrowly", True)
     # The Hub-wide top-50K reading is derived, not secondary: C2's "does not hold" no longer rests on summaries alone.
     assert (r["C2"].verdict, r["C2"].secondary_only) == ("does-not-hold", False)
@@ -36,13 +36,15 @@ def test_verdicts_follow_the_figures():
     figs.loc["atom-next8-month-2026-02", "number"] = 150.0
     figs.loc["hf-spring-2026-china", "number"] = 60.0
     figs.loc["atom-qwen-cum-2026-03", "number"] = 800.0
+    figs.loc["modelpulse-qwen-llm-2026-02", "number"] = 40.0
     r = by_id(claims.evaluate(published=figs))
     assert r["C3"].verdict == "does-not-hold"
     assert r["C4"].verdict == "does-not-hold"  # the December Xinhua comparison is another month: a note, not support
     assert r["C4"].notes and "December 2025" in r["C4"].notes[0]
     assert r["C1"].verdict == "does-not-hold"  # 800M is not "nearly" a billion
-    assert "60% > 50%" in r["C2"].checks[3].arithmetic and r["C2"].checks[3].holds
-    assert r["C2"].verdict == "holds-narrowly" and r["C2"].holds_under == [r["C2"].checks[3].universe]
+    # An upper bound above 50% cannot say Qwen is over 50%: the reading no longer decides either way.
+    assert "60% > 50%" in r["C2"].checks[3].arithmetic and r["C2"].checks[3].holds is None
+    assert r["C2"].verdict == "does-not-hold" and r["C2"].holds_under == []
 
 
 def test_an_unfaithful_reading_is_never_support():
@@ -82,7 +84,7 @@ def test_measured_on_the_sample(sample):
     c4 = r["C4"].measured
     assert c4.holds is True and "28.1M" in c4.text and "17.1M" in c4.text and "beside it, by lineage" in c4.text
     row = claims.table(claims.evaluate(sample))
-    assert list(row["claim"]) == ["C1", "C2", "C3", "C4"]
+    assert list(row["claim"])[:4] == ["C1", "C2", "C3", "C4"]
 
 
 def test_share_checks_chart_marks_unfaithful_and_upper_bounds():

@@ -1,6 +1,6 @@
 """The ``hubshare`` command.
 
-Errors print one line on stderr: exit 1 for bad data, 2 for bad usage, 130 when interrupted.
+Errors print one line on stderr: exit 1 for bad data, 2 for bad usage or a bad claim file, 130 when interrupted.
 ``--debug`` shows the traceback instead.
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, fmt, paths
-from .errors import HistoryError, HubshareError, RefreshError
+from .errors import ClaimFileError, HistoryError, HubshareError, RefreshError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EPILOG = """examples:
-  hubshare claims                               the four Qwen claims judged on published figures
+  hubshare claims                               the shipped claims judged on published figures
+  hubshare claims --file my-claim.toml --snapshots data/snapshots
   hubshare claims --snapshot data/snapshots/2026-05-16-trending-sample --json
   hubshare shares --snapshot SNAP --universe llm --attribution lineage
   hubshare classify deepseek-ai/DeepSeek-R1-Distill-Qwen-7B unsloth/Qwen3-8B-GGUF
@@ -37,7 +38,7 @@ EPILOG = """examples:
   hubshare refresh --author Qwen --top 1000 --label 2026-12-01
   hubshare import hub-stats --date 2026-02-01
   hubshare months --from 2026-01 --to 2026-03 --universe atom --by org
-  hubshare reproduce --month 2026-02           (network: imports the census days around three boundaries)
+  hubshare reproduce --file data/claims/03-153-million.toml   (network: imports the census days the claim's month needs)
   hubshare diff data/snapshots/2026-11-01 data/snapshots/2026-12-01 --by family
 """
 
@@ -81,42 +82,35 @@ def _loading(path: str | None) -> Future:
 # --------------------------------------------------------------------------- commands
 
 
+def _claims(args: argparse.Namespace) -> tuple[list, list[str]]:
+    """The claims of ``--file`` (files or folders, repeatable), or the shipped ones; and one line
+    per claim file that cannot be read."""
+    from . import claims
+
+    return claims.read_all(args.file) if args.file else (claims.load(), [])
+
+
+def _claim_problems(problems: list[str]) -> int:
+    for line in problems:
+        print(f"error: {line}", file=sys.stderr)
+    return 2 if problems else 0
+
+
 def cmd_claims(args: argparse.Namespace) -> int:
     loaded = _loading(args.snapshot) if args.snapshot else None
     from . import claims, history
 
+    chosen, problems = _claims(args)
     snap = loaded.result() if loaded else None
     hist = history.History.from_folder(args.snapshots) if args.snapshots else None
-    results = claims.evaluate(snap, hist=hist)
+    results = claims.evaluate(snap, hist=hist, claims=chosen)
     if args.json:
         _print_json([r.to_dict() for r in results])
-        return 0
+        return _claim_problems(problems)
     for r in results:
-        print(f"{r.claim.id}  \"{r.claim.words}\"  ({r.claim.whose})")
-        if r.claim.constraints:
-            print("    reading: " + "; ".join(r.claim.constraints))
-        print(f"    verdict: {r.verdict_text}")
-        for c in r.checks:
-            mark = {True: "holds", False: "fails", None: "n/a"}[c.holds]
-            print(f"    [{mark:5}] {c.universe}: {c.arithmetic}")
-            if not c.faithful:
-                print(f"            not a faithful reading: {c.unfaithful}")
-        for line in r.notes:
-            print(f"    note: {line} (not support: an unfaithful reading)")
-        for line in r.consistency:
-            print(f"    note: {line}")
-        if r.measured:
-            m = r.measured
-            print(f"    measured on {m.snapshot_label} ({m.snapshot_date}), {m.definition.key if m.definition else ''}: {m.text}")
-            if m.note:
-                print(f"      {m.note}")
-        if r.from_history is not None:
-            print(f"    from the history in {hist.source}:")
-            for line in r.from_history:
-                print(f"      {line.text}")
-        print("    cited: " + "; ".join(f"{s['id']} ({s['kind']})" for s in r.citations))
+        print("\n".join(r.lines(hist.source if hist else "")))
         print()
-    return 0
+    return _claim_problems(problems)
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
@@ -356,44 +350,56 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from . import claims, history
     from .ingest import census
 
-    m2 = history.next_month(args.month)
-    edges = [history.month_start(m) for m in (args.month, m2, history.next_month(m2))]
+    chosen, problems = _claims(args)
+    shown = sorted(set(args.month or []) | {m for c in chosen for p in c.periods() if p.metric == "month" for m in claims.measure.months_of(p)})
+    extra = [history.month_start(t) for m in args.month or [] for t in (m, history.next_month(m))]
+    edges = sorted(set(claims.needs(chosen)) | set(extra))
     if args.quiet:
         from huggingface_hub.utils import disable_progress_bars
 
         disable_progress_bars()
     options = _months_options(args)
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
-    say(f"month boundaries needed: {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in edges)} (the boundaries of {args.month} and {m2})")
+    asked = f" and of {', '.join(args.month)}" if args.month else ""
+    say(f"month boundaries needed: {', '.join(t.strftime('%Y-%m-%d %H:%M UTC') for t in edges)} "
+        f"(the periods of {', '.join(c.id for c in chosen) or 'no claim'}{asked})")
     with _sigterm_interrupts():
         for path in census.ensure_boundaries(edges, args.out, endpoint=args.endpoint, full=args.full, max_bracket=options["max_bracket"],
                                              bounds=args.bounds, warn=_warn, say=say):
             say(f"wrote {paths.relative(path)}")
     h = history.History.from_folder(args.out)
     print()
-    for r in claims.evaluate(hist=h):
+    for r in claims.evaluate(hist=h, claims=chosen):
         print(f"{r.claim.id}  \"{r.claim.words}\"  (published figures: {r.verdict_text})")
+        if r.measured is not None:
+            mark = {True: "holds", False: "does not hold", None: "no test"}[r.measured.holds]
+            print(f"    measured: {r.measured.text} ({mark})")
         for line in r.from_history:
             print(f"    {line.text}")
+    result = None
     for universe, by in (("atom", "org"), ("all", "family")):
-        result = history.months(h, args.month, m2, by=by, universe=universe, attribution="uploader", **options)
-        top = result.rows.sort_values(["month", "downloads"], ascending=[True, False]).groupby("month").head(5)
+        if not shown:
+            break
+        result = history.months(h, shown[0], shown[-1], by=by, universe=universe, attribution="uploader", **options)
+        top = result.rows[result.rows["month"].isin(shown)].sort_values(["month", "downloads"], ascending=[True, False]).groupby("month").head(5)
         print(f"\ntop five of each month, {result.definition.label.split(' · ')[0]}, by {by} (uploader):")
         if len(top):
             print(top.assign(downloads=top["downloads"].map(fmt.count), share=top["share"].map(fmt.percent))[["month", "name", "downloads", "share"]].to_string(index=False))
         for month, reason in result.missing:
-            print(f"{month}: missing: {reason}")
-            _print_bounds(result, month)
-    print("\nhow each month was measured:")
-    for line in result.boundary_lines():
-        print(f"  {line}")
-    for month, days in result.passed_over:
-        for line in days:
-            print(f"{month}: passed over {line}")
+            if month in shown:
+                print(f"{month}: missing: {reason}")
+                _print_bounds(result, month)
+    if result is not None:
+        print("\nhow each month was measured:")
+        for line in result.boundary_lines():
+            print(f"  {line}")
+        for month, days in result.passed_over:
+            for line in days:
+                print(f"{month}: passed over {line}")
     out = paths.relative(Path(args.out))
     print(f"\nrerun the notebooks on this history: HUBSHARE_SNAPSHOTS={out} make report")
     print(f"every month it spans: hubshare months --snapshots {out} --universe atom --by org")
-    return 0
+    return _claim_problems(problems)
 
 
 def _month(text: str) -> str:
@@ -505,6 +511,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Judge each claim against data/published/figures.csv; with --snapshot, also measure it on a snapshot.")
     c.add_argument("--snapshot", metavar="PATH", help="snapshot folder to measure the claims on")
     c.add_argument("--snapshots", metavar="DIR", help="a folder of census snapshots: measure each published figure for its own period and universe")
+    c.add_argument("--file", action="append", metavar="PATH", help="a claim file, or a folder of them (repeatable; default: "
+                                                                    "the shipped data/claims); the format: data/claims/README.md")
     c.add_argument("--json", action="store_true", help="print a JSON list")
     c.set_defaults(func=cmd_claims)
 
@@ -570,11 +578,14 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
     mo.set_defaults(func=cmd_months)
 
-    rp = sub.add_parser("reproduce", help="import the census days a month needs and measure the claims from them",
-                        description="Import (network needed) the hub-stats census days that measure the boundaries of a month "
-                                    "and of the month after it (those --out does not hold yet; bad days passed over), then measure "
-                                    "the claims and the months from them.")
-    rp.add_argument("--month", type=_month, default="2026-02", metavar="YYYY-MM", help="the month of the claims (default: 2026-02)")
+    rp = sub.add_parser("reproduce", help="import the census days the claims need and measure the claims from them",
+                        description="Import (network needed) the hub-stats census days that measure the boundaries the claims' "
+                                    "periods need (every month of a month claim, the moment of an all-time claim; those --out does not "
+                                    "hold yet; bad days passed over), then measure the claims and their months from them.")
+    rp.add_argument("--file", action="append", metavar="PATH", help="the claims to reproduce: a claim file or a folder of them "
+                                                                     "(repeatable; default: the shipped data/claims)")
+    rp.add_argument("--month", type=_month, action="append", metavar="YYYY-MM", help="a month to import and show as well "
+                                                                                   "(repeatable; the top five of each is printed)")
     rp.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="folder of snapshots (default: data/snapshots)")
     rp.add_argument("--endpoint", metavar="URL", help="Hub address (default: HF_ENDPOINT, else the public Hub)")
     rp.add_argument("--full", action="store_true", help="download each census file whole (and check its sha256) instead of "
@@ -648,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.func(args) or 0)
-    except UsageError as exc:
+    except (UsageError, ClaimFileError) as exc:
         if debug:
             raise
         print(f"error: {exc}", file=sys.stderr)

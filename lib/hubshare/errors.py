@@ -41,5 +41,10 @@ class CensusError(HubshareError):
     """A census day could not be found, downloaded or converted."""
 
 
+class ClaimFileError(HubshareError):
+    """A claim file is missing a key, has a wrong type, an unknown name or a period that does not
+    parse; the message names the file, the key and what is allowed (exit 2)."""
+
+
 class HistoryError(HubshareError):
     """A folder of snapshots cannot give what was asked of it (months, cumulative counts)."""

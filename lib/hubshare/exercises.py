@@ -7,7 +7,6 @@ checks stay right on any snapshot. ``check(n, answer, snap)`` says whether an an
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.compute as pc
 
 from . import families, metrics
 from .snapshot import Snapshot
@@ -23,14 +22,8 @@ def has_tags(snap: Snapshot) -> bool:
 def gguf_share(snap: Snapshot) -> float:
     """Exercise 1: the share of 30-day downloads that go to GGUF repos (a ``gguf`` tag or library;
     the library alone on a snapshot without tags)."""
-    tagged = np.zeros(len(snap), dtype=bool)
-    if has_tags(snap):
-        tags = snap.column("tags").combine_chunks()
-        hit = np.asarray(pc.equal(pc.list_flatten(tags), "gguf").fill_null(False), dtype=bool)
-        tagged[np.asarray(pc.list_parent_indices(tags))[hit]] = True
-    lib = np.asarray(pc.equal(snap.column("library_name"), "gguf").fill_null(False), dtype=bool)
     d = np.asarray(snap.column("downloads_30d").fill_null(0), dtype=np.int64)
-    return float(d[tagged | lib].sum() / d.sum())
+    return float(d[metrics.gguf_mask(snap)].sum() / d.sum())
 
 
 def derivative_share(snap: Snapshot, family: str) -> float:

@@ -301,6 +301,26 @@ def verdict_board(ax, results) -> None:
               loc="upper center", bbox_to_anchor=(0.45, 0.0), ncols=3)
 
 
+def board_names(results) -> list[tuple[str, list]]:
+    """One verdict board per claim set (the claims of one source), as ``(name, results)``: the
+    first set's board is ``verdicts``, the next ``verdicts-2`` and so on."""
+    groups: dict[str, list] = {}
+    for r in results:
+        groups.setdefault(r.claim.whose.text, []).append(r)
+    return [("verdicts" if k == 0 else f"verdicts-{k + 1}", group) for k, group in enumerate(groups.values())]
+
+
+def verdict_boards(results, *, source: str) -> list[Saved]:
+    """``verdict_board`` charted once per claim set, each titled with whose claims they are."""
+    out = []
+    for name, group in board_names(results):
+        whose = group[0].claim.whose
+        rows = sum(len(r.checks) for r in group)
+        out.append(chart(verdict_board, group, name=name, height=1.6 + 0.42 * rows, source=source,
+                         title=f"Where each claim holds: {whose.short}"))
+    return out
+
+
 def _month_dates(months, at: str = "middle") -> list:
     import pandas as pd
 

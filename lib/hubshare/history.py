@@ -717,8 +717,9 @@ def months(history: History, first: str | None = None, last: str | None = None, 
            tolerance: pd.Timedelta = TOLERANCE, max_bracket: pd.Timedelta = MAX_BRACKET, bounds: bool = False) -> Months:
     """Downloads of every calendar month from ``first`` to ``last`` (``YYYY-MM``) by family,
     region or organisation under ``universe`` × ``attribution``; boundaries measured as the module
-    text says. With ``bounds``, each missing month gets a lower and an upper bound per name."""
-    definition = metrics.Definition(universe, attribution, "downloads_all_time")
+    text says. With ``bounds``, each missing month gets a lower and an upper bound per name. A
+    tuple of repo ids as ``universe`` counts those repos only."""
+    definition = _definition(universe, attribution)
     planned = plan(history, first, last, boundaries=boundaries, tolerance=tolerance, max_bracket=max_bracket)
     frames, renames, ambiguous = [], [], []
     for m, a, b in _boundary_snapshots(history, planned):
@@ -743,6 +744,12 @@ def months(history: History, first: str | None = None, last: str | None = None, 
                   boundaries=boundaries)
 
 
+def _definition(universe: str | tuple[str, ...], attribution: str) -> metrics.Definition:
+    if isinstance(universe, tuple):
+        return metrics.Definition("list", attribution, "downloads_all_time", ids=universe)
+    return metrics.Definition(universe, attribution, "downloads_all_time")
+
+
 def cumulative(history: History, when: pd.Timestamp | str, *, by: str = "family", universe: str = "all",
                attribution: str = "uploader") -> tuple[metrics.ShareTable, Boundary]:
     """All-time totals at a moment (a month boundary, say), measured as a month boundary is.
@@ -752,7 +759,7 @@ def cumulative(history: History, when: pd.Timestamp | str, *, by: str = "family"
     b = history.boundary(when)
     snap = history.snapshot_at(b)
     try:
-        table = metrics.shares(snap, metrics.Definition(universe, attribution, "downloads_all_time"), by=by)
+        table = metrics.shares(snap, _definition(universe, attribution), by=by)
     except DefinitionError as exc:
         raise HistoryError(str(exc)) from None
     return table, b

@@ -41,7 +41,7 @@ from .corrections import match_renames
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
-UNIVERSES = ("all", "llm", "atom", "list")
+UNIVERSES = ("all", "llm", "atom", "gguf", "list")
 PRESET_UNIVERSES = ("all", "llm", "atom")
 GROUPINGS = ("family", "region", "org")
 REGIONS = reference.ATOM_REGIONS
@@ -51,7 +51,8 @@ LLM_TAGS = ("text-generation", "image-text-to-text")
 OTHER = "no family"
 
 _UNIVERSE_TEXT = {"all": "all models", "llm": "language models (text-generation, image-text-to-text)",
-                  "atom": f"ATOM's tracked models (list of {reference.ATOM_LIST_DATE})", "list": "listed models"}
+                  "atom": f"ATOM's tracked models (list of {reference.ATOM_LIST_DATE})",
+                  "gguf": "GGUF repos (library or tag gguf)", "list": "listed models"}
 _ATTRIBUTION_TEXT = {"uploader": "uploader's organisation", "lineage": "lineage family"}
 _METRIC_TEXT = {"downloads_30d": "30-day downloads", "downloads_all_time": "all-time downloads"}
 _METRIC_SHORT = {"downloads_30d": "30d", "downloads_all_time": "alltime"}
@@ -211,15 +212,23 @@ def _frame(snap: Snapshot) -> dict[str, Any]:
     return snap.cached("metric_frame", make)
 
 
-def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
-    """Which models of ``snap`` are in a universe (``list`` takes ``ids``).
+def universe_mask(snap: Snapshot, universe: str | tuple[str, ...] = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
+    """Which models of ``snap`` are in a universe (``list`` takes ``ids``; a tuple of repo ids is
+    that list).
 
     >>> from hubshare import paths, snapshot
     >>> int(universe_mask(snapshot.load(paths.SAMPLE_SNAPSHOT), "atom").sum())
     76
     """
+    if isinstance(universe, tuple):
+        return _in_ids(snap, universe)
     if universe not in UNIVERSES:
         raise DefinitionError(f"unknown universe {universe!r} (choose from {', '.join(UNIVERSES)})")
+    if universe == "gguf":
+        frame = _frame(snap)
+        if "gguf" not in frame:
+            frame["gguf"] = gguf_mask(snap)
+        return frame["gguf"]
     if universe == "all":
         return np.ones(len(snap), dtype=bool)
     if universe == "llm":
@@ -230,6 +239,20 @@ def universe_mask(snap: Snapshot, universe: str = "all", ids: tuple[str, ...] | 
             frame["atom"] = _in_ids(snap, reference.atom_ids())
         return frame["atom"]
     return _in_ids(snap, ids or ())
+
+
+def gguf_mask(snap: Snapshot) -> np.ndarray:
+    """GGUF repos: a ``gguf`` tag or ``library_name`` (the library alone on a snapshot without tags,
+    as a census read by byte ranges is)."""
+    tagged = np.zeros(len(snap), dtype=bool)
+    names = set(snap.column_names)
+    if "tags" in names and snap.column("tags").null_count < len(snap):
+        tags = snap.column("tags").combine_chunks()
+        hit = np.asarray(pc.equal(pc.list_flatten(tags), "gguf").fill_null(False), dtype=bool)
+        tagged[np.asarray(pc.list_parent_indices(tags))[hit]] = True
+    if "library_name" in names:
+        tagged |= np.asarray(pc.equal(snap.column("library_name"), "gguf").fill_null(False), dtype=bool)
+    return tagged
 
 
 def _in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 One row per figure: ``id``, ``value`` (as published: a number, a month ``YYYY-MM``, or words for
 a comparison), ``unit``, ``as_of``, ``measures``, ``source``, ``url``, ``kind`` (``primary``: the
-authors' own text; ``secondary``: someone else's summary; ``derived``: computed by this project
-from a public data file that is not shipped) and ``bound`` (``exact``, ``lower`` for
+authors' own text; ``secondary``: someone else's summary; ``derived``: computed from a public data file
+that is not shipped, by this project or by the analysis the source names) and ``bound`` (``exact``, ``lower`` for
 "more than", ``approx`` for "about").
 
 >>> pub = load()
@@ -25,9 +25,9 @@ from .errors import ReferenceDataError
 COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "kind", "bound")
 KINDS = ("primary", "secondary", "derived")
 BOUNDS = ("exact", "lower", "approx")
-UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models")
+UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models", "repositories")
 _AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(\.\.\d{4}(-\d{2}(-\d{2})?)?)?$")
-_NUMERIC_UNITS = {"million downloads", "percent", "models", "derivative models", "million models"}
+_NUMERIC_UNITS = {"million downloads", "percent", "models", "derivative models", "million models", "repositories"}
 
 
 def load(path: Path | str | None = None) -> pd.DataFrame:
@@ -103,7 +103,8 @@ def as_date(as_of: str) -> pd.Timestamp:
     return pd.Timestamp(lo) + (pd.Timestamp(hi) - pd.Timestamp(lo)) / 2
 
 
-PUBLISHERS = {"atom": "ATOM", "xinhua": "Xinhua", "alibaba": "Alibaba", "eoi": "EOI", "hf": "Hugging Face", "top50k": "top-50K"}
+PUBLISHERS = {"atom": "ATOM", "xinhua": "Xinhua", "alibaba": "Alibaba", "eoi": "EOI", "hf": "Hugging Face", "top50k": "top-50K",
+              "modelpulse": "Model Pulse"}
 """Short names of who published a figure, by the first word of its id."""
 
 

@@ -111,8 +111,6 @@ def write_claims(out_dir: Path, hist=None) -> list:
     return results
 
 
-BOARD = "00-overview-verdicts.svg"
-"""The verdict board notebook 00 draws, shown at the top of the index page."""
 STYLE = (
     "body{font-family:sans-serif;max-width:64em;margin:2em auto;padding:0 1em;line-height:1.5;color:#222}"
     "img{width:100%}table{border-collapse:collapse;font-size:0.9em}"
@@ -133,19 +131,27 @@ def notebook_question(path: Path) -> tuple[str, str]:
 
 
 def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Path, notebooks_dir: Path | None = None) -> Path:
-    """``index.html``: the verdict board and the claims table, then every notebook with the
-    question it answers."""
-    from . import claims
+    """``index.html``: for each claim set (the claims of one source), its verdict board and its
+    claims table; then every notebook with the question it answers."""
+    from . import claims, figures
 
     esc = html.escape
-    board = figures_dir / BOARD
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>hubshare report</title>",
-             f"<style>{STYLE}</style></head><body><h1>Qwen's downloads on the Hugging Face Hub: four claims, checked</h1>"]
-    if board.exists():
-        rel = os.path.relpath(board, out_dir)
-        parts.append(f"<p><img src='{esc(rel)}' alt='Verdict board: each claim under every universe the published figures allow'></p>")
-    table = claims.table(results)
-    parts.append("<h2>Claims</h2>" + table.to_html(index=False, border=0, escape=True, na_rep=""))
+             f"<style>{STYLE}</style></head><body><h1>Claims about open-model downloads on the Hugging Face Hub, checked</h1>",
+             f"<p>{len(results)} claims from {len(figures.board_names(results))} sources, each a file in <code>data/claims/</code>, "
+             "judged against the published figures of <code>data/published/figures.csv</code>. A verdict counts faithful readings "
+             "only: <em>holds</em> under every one, <em>holds-narrowly</em> under some, <em>does-not-hold</em> under none; "
+             "<em>secondary-only</em> when its support is someone else's summary of a source.</p>"]
+    for name, group in figures.board_names(results):
+        whose = group[0].claim.whose
+        title = esc(whose.text)
+        head = f"<a href='{esc(whose.url)}'>{title}</a>" if whose.url else title
+        parts.append(f"<h2>{head}</h2>")
+        board = figures_dir / f"00-overview-{name}.svg"
+        if board.exists():
+            rel = os.path.relpath(board, out_dir)
+            parts.append(f"<p><img src='{esc(rel)}' alt='Verdict board: each claim of this source under every reading the published figures allow'></p>")
+        parts.append(claims.table(group).drop(columns=["whose"]).to_html(index=False, border=0, escape=True, na_rep=""))
     parts.append("<p>Also as <a href='claims.txt'>claims.txt</a> and <a href='claims.json'>claims.json</a>.</p><h2>Notebooks</h2><dl>")
     for p in pages:
         title, question = notebook_question((notebooks_dir or paths.NOTEBOOKS) / (p.stem + ".ipynb"))
