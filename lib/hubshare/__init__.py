@@ -6,7 +6,7 @@ Public API (see README.md):
 - ``families.classify``, ``families.classify_ids``: family, organisation, party and lineage.
 - ``metrics.Definition``, ``metrics.PRESETS``, ``metrics.shares``, ``metrics.interval_downloads``.
 - ``published.load``: the published figures.
-- ``claims.evaluate``: the claims registry and verdicts.
+- ``claims.evaluate``: every claim file of ``data/claims`` judged, with its verdict.
 """
 
 import os

@@ -281,7 +281,7 @@ def verdict_board(ax, results) -> None:
     ax.tick_params(axis="y", length=0)
     ax.set_xlim(-0.3, 10)
     ax.set_xticks([])
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.3, -0.7)  # top to bottom, with room for a wrapped last label
     ax.grid(False)
     ax.spines["bottom"].set_visible(False)
     for k in range(1, len(rows)):
@@ -294,11 +294,13 @@ def verdict_board(ax, results) -> None:
     ax2.spines["right"].set_visible(False)
     from matplotlib.lines import Line2D
 
-    ax.legend(handles=[Line2D([], [], marker="o", color=HOLDS_COLOUR, linestyle="", markersize=8, label="holds"),
-                       Line2D([], [], marker="X", color=FAILS_COLOUR, linestyle="", markersize=8, label="does not hold"),
-                       Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor=UNKNOWN_COLOUR, linestyle="", markersize=8,
-                              label="unfaithful reading (not counted)")],
-              loc="upper center", bbox_to_anchor=(0.45, 0.0), ncols=3)
+    handles = [Line2D([], [], marker="o", color=HOLDS_COLOUR, linestyle="", markersize=8, label="holds"),
+               Line2D([], [], marker="X", color=FAILS_COLOUR, linestyle="", markersize=8, label="does not hold")]
+    if any(c.holds is None and c.faithful for _, c in rows):
+        handles.append(Line2D([], [], marker="s", color=UNKNOWN_COLOUR, linestyle="", markersize=8, label="cannot tell (a bound)"))
+    handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor=UNKNOWN_COLOUR, linestyle="", markersize=8,
+                          label="unfaithful reading (not counted)"))
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncols=3 if len(handles) == 3 else 2)
 
 
 def board_names(results) -> list[tuple[str, list]]:
@@ -316,8 +318,8 @@ def verdict_boards(results, *, source: str) -> list[Saved]:
     for name, group in board_names(results):
         whose = group[0].claim.whose
         rows = sum(len(r.checks) for r in group)
-        out.append(chart(verdict_board, group, name=name, height=1.6 + 0.42 * rows, source=source,
-                         title=f"Where each claim holds: {whose.short}"))
+        out.append(chart(verdict_board, group, name=name, height=max(3.0, 1.8 + 0.42 * rows), source=source,
+                         title=f"Where each claim holds: {whose.who}, {whose.when}"))
     return out
 
 
