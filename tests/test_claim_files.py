@@ -4,13 +4,13 @@ are checked, bad files get one line each, and a history imports what the claims'
 import json
 
 import pytest
+from test_history import day, folder
 
 from hubshare import claims, history, paths, published, snapshot
 from hubshare.claims import compare, formula
 from hubshare.errors import ClaimFileError
 
 from conftest import make_snapshot, run_cli
-from test_history import day, folder
 
 GOLDEN = paths.ROOT / "tests" / "golden" / "claims-c1-c4.json"
 """C1–C4 as the per-claim functions of ``claims.py`` gave them, captured before the claim files

@@ -6,7 +6,6 @@ from hubshare import claims, paths, published
 from hubshare.errors import ReferenceDataError
 
 
-
 def test_every_reference_figure_is_present_and_valid():
     figs = published.load()
     named = {f for c in claims.load() for f in c.published}

@@ -144,7 +144,7 @@ def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Pa
              "<em>secondary-only</em> when its support is someone else's summary of a source.</p>"]
     for name, group in figures.board_names(results):
         whose = group[0].claim.whose
-        title = esc(whose.text)
+        title = esc(whose.text[:1].upper() + whose.text[1:])
         head = f"<a href='{esc(whose.url)}'>{title}</a>" if whose.url else title
         parts.append(f"<h2>{head}</h2>")
         board = figures_dir / f"00-overview-{name}.svg"

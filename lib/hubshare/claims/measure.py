@@ -257,11 +257,12 @@ def on_snapshot(m: Measure, snap: Snapshot) -> Measurement:
                          "holds": _ratio_holds(m, q, total)})
         main = rows[0]
         total = main[" + ".join(m.against)]
-        vs = " + ".join(f"{a} {fmt.count(main[a])}" for a in m.against)
+        vs = " + ".join(f"{a} {fmt.count(main[a])}" for a in m.against) if len(m.against) <= 3 else \
+            f"{against_text(m)} {fmt.count(total)}"
         beside = "".join(f" (beside it, {_beside_label(m, b)}: {m.subject} {fmt.count(r[m.subject])} vs {fmt.count(r[' + '.join(m.against)])})"
                          for (b, _), r in zip(tables, rows[1:]))
         ratio = float(main[m.subject]) / total if total else None
-        summed = f" = {fmt.count(total)}" if len(m.against) > 1 else (f" ({ratio:.2f}×)" if ratio is not None else "")
+        summed = f" = {fmt.count(total)}" if 1 < len(m.against) <= 3 else (f" ({ratio:.2f}×)" if ratio is not None else "")
         text = f"{m.subject} {fmt.count(main[m.subject])} vs {vs}{summed}" + beside
         return _measured(snap, d, text, ratio, "ratio", main["holds"], notes, rows)
     q = t.downloads_of(m.subject)
