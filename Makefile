@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 export HF_HUB_DISABLE_TELEMETRY := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test report lab bench sample lock clean
+.PHONY: help setup lint test report lab bench sample lock checksums clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test: $(STAMP) lint  ## lint, then the whole test suite: doctests and notebooks 
 
 report: $(STAMP)  ## execute every notebook on the shipped data; write figures/ and reports/
 	HF_HUB_OFFLINE=1 $(PY) -m hubshare.report
+
+checksums: $(STAMP)  ## rewrite the sha256 table of data/README.md for the data files shipped (after a deliberate change)
+	$(PY) -m hubshare.datafiles
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'

@@ -1,29 +1,18 @@
 """Every shipped data file is described in data/README.md and matches its checksum."""
 
-import re
+from hubshare import datafiles, paths, snapshot
 
-from hubshare import paths, snapshot
-
-ROW = re.compile(r"^\|\s*([^|\s]+)\s*\|\s*([0-9a-f]{64})\s*\|$")
-
-
-def listed() -> dict[str, str]:
-    text = (paths.DATA / "README.md").read_text()
-    section = text.split("## Checksums", 1)[1]
-    return {m.group(1): m.group(2) for line in section.splitlines() if (m := ROW.match(line.strip()))}
+listed = datafiles.listed
+shipped_files = datafiles.shipped
 
 
-def shipped_files() -> set[str]:
-    """The data files the repository ships: those tracked by git (snapshots a user imports or
-    refreshes into data/snapshots/ are theirs, not shipped), or every file outside git."""
-    import subprocess
-
-    r = subprocess.run(["git", "ls-files", "-z", "data"], capture_output=True, text=True, cwd=paths.ROOT)
-    if r.returncode == 0 and r.stdout:
-        names = {n.removeprefix("data/") for n in r.stdout.split("\0") if n}
-    else:
-        names = {str(p.relative_to(paths.DATA)) for p in paths.DATA.rglob("*") if p.is_file()}
-    return {n for n in names if n != "README.md" and not any(part.startswith(".") for part in n.split("/"))}
+def test_the_checksum_command_changes_nothing_on_the_shipped_data(tmp_path):
+    copy = tmp_path / "README.md"
+    copy.write_text((paths.DATA / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    assert datafiles.update(copy) == [] and copy.read_text(encoding="utf-8") == (paths.DATA / "README.md").read_text(encoding="utf-8")
+    stale = copy.read_text(encoding="utf-8").replace(listed()["claims/README.md"], "0" * 64)
+    copy.write_text(stale, encoding="utf-8")
+    assert datafiles.update(copy) == [f"claims/README.md: {'0' * 12}… → {listed()['claims/README.md'][:12]}…"]
 
 
 def test_every_data_file_is_listed_and_matches():
