@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+STATUS = Path("/proc/self/status")
 CACHE = HERE / ".cache"
 SEED = 20260516
 SIZES = (100_000, 1_000_000, 2_500_000)
@@ -34,6 +35,29 @@ NO_FAMILY = "no family"
 LOOP_LIMIT = 64  # steps the SQL walk takes before a chain counts as a loop
 BENCH_UNIVERSES = ("all", "llm")  # the eight presets of universe all/llm (ATOM's list has no synthetic members)
 MONTHS = 12  # a year of months: 13 monthly boundary snapshots
+
+
+# --------------------------------------------------------------------------- memory
+
+
+def own_peak_mb() -> float:
+    """This process's own peak resident memory in MB: ``VmHWM`` of ``/proc/self/status`` on Linux.
+
+    Not ``ru_maxrss``: on Linux a child's ``ru_maxrss`` starts from its parent's high-water mark
+    (it survives ``fork`` and ``exec``), so a small child of a large parent reports the parent's
+    peak. Elsewhere (no ``/proc``) ``ru_maxrss`` is all there is, and inputs are then made in a
+    process of their own so that no parent is large (``prepare``)."""
+    if STATUS.exists():
+        for line in STATUS.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def peak_probe(arg: str) -> dict:
+    """A measured child that does almost nothing: its own peak, and what ``ru_maxrss`` says."""
+    return {"peak_mb": own_peak_mb(), "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 # --------------------------------------------------------------------------- data
@@ -67,7 +91,7 @@ def ours(path: Path) -> dict:
         t = metrics.shares(snap, d)
         totals[d.key] = {r.name: int(r.downloads) for r in t.rows.itertuples() if r.downloads}
     t3 = time.perf_counter()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = own_peak_mb()
     families.classify(snap)  # the readable per-model table, timed apart: no Definition needs it
     t4 = time.perf_counter()
     return {"rows": len(snap), "load": t1 - t0, "classify": t2 - t1, "shares": t3 - t2, "total": t3 - t0,
@@ -140,7 +164,7 @@ def duckdb_totals(path: Path) -> dict:
         rows = con.execute(f"SELECT {col}, sum({metric})::BIGINT FROM cls {where} GROUP BY {col}").fetchall()
         totals[d.key] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
     con.close()
-    return {"total": time.perf_counter() - t0, "totals": totals, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"total": time.perf_counter() - t0, "totals": totals, "peak_mb": own_peak_mb()}
 
 
 def _duckdb_classify(con, path: Path) -> None:
@@ -276,7 +300,7 @@ def ours_months(folder: Path) -> dict:
     result = history.months(history.History.from_folder(folder), by="family", attribution="lineage")
     totals = {m: {r.name: int(r.downloads) for r in g.itertuples() if r.downloads} for m, g in result.rows.groupby("month")}
     return {"total": time.perf_counter() - t0, "totals": totals, "months": len(totals),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": own_peak_mb()}
 
 
 def duckdb_months(folder: Path) -> dict:
@@ -306,12 +330,12 @@ def duckdb_months(folder: Path) -> dict:
         con.close()
         totals[m.month] = {(names[f] if f is not None else NO_FAMILY): int(v) for f, v in rows if v}
     return {"total": time.perf_counter() - t0, "totals": totals, "months": len(totals),
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_mb": own_peak_mb()}
 
 
 def census_path(n: int, cache: Path = CACHE) -> Path:
-    """The cached census file of ``n`` models in the hub-stats layout, generated on first use (in
-    the calling process: generating it in a measured one put 2 GB into its peak)."""
+    """The cached census file of ``n`` models in the hub-stats layout, generated on first use
+    (``prepare`` does it in a process of its own, never in a measured one)."""
     import pyarrow.parquet as pq
 
     from hubshare import synthetic
@@ -333,7 +357,7 @@ def census_import(n: int, cache: Path = CACHE) -> dict:
     out = cache / "census-import"
     t0 = time.perf_counter()
     census.import_file(src, out, "bench", taken_at="2026-02-01T00:00:00Z", overwrite=True)
-    return {"total": time.perf_counter() - t0, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"total": time.perf_counter() - t0, "peak_mb": own_peak_mb()}
 
 
 # --------------------------------------------------------------------------- end to end
@@ -389,7 +413,19 @@ def bench_end_to_end(path: Path, repeat: int) -> list[dict]:
 
 
 CHILD = {"ours": ours, "duckdb_totals": duckdb_totals, "ours_months": ours_months, "duckdb_months": duckdb_months,
-         "cli_in_process": cli_in_process}
+         "cli_in_process": cli_in_process, "peak_probe": peak_probe}
+MAKE = {"snapshot": snapshot_path, "history": history_path, "census": census_path}
+"""Inputs, each made by ``prepare`` in a process of its own."""
+
+
+def prepare(kind: str, n: int, cache: Path = CACHE) -> Path:
+    """The input ``kind`` of ``n`` models (``MAKE``), made in a process of its own if it is not
+    cached: this process (which starts the measured ones) never holds it, so nothing it allocates
+    reaches a measured child."""
+    out = subprocess.run([sys.executable, __file__, "--make", kind, str(n), "--cache", str(cache)], capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"making the {kind} of {n:,} models failed: {out.stderr.strip()[-300:]}")
+    return Path(out.stdout.strip().splitlines()[-1])
 
 
 def _in_child(func: str, path: Path, cache: Path = CACHE) -> dict:
@@ -416,7 +452,7 @@ def time_notebooks() -> float:
 def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     """Months over a year of monthly snapshots of ``n`` models, hubshare against DuckDB; and the
     census import of one such snapshot. Prints the rows; None when the totals differ."""
-    folder = history_path(n, cache=cache)
+    folder = prepare("history", n, cache)
     runs = {}
     for func in ("ours_months", "duckdb_months"):
         runs[func] = [_in_child(func, folder) for _ in range(max(1, repeat) + 1)]
@@ -434,7 +470,7 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     print(f"months: {MONTHS} months by family (lineage) over {MONTHS + 1} snapshots of {n:,} models: hubshare {mine['total']:.1f} s, "
           f"DuckDB {base['total']:.1f} s, ratio {mine['total'] / base['total']:.2f} (goal ≤ 0.5), peak {peak:.0f} MB (goal < 3000); "
           "totals identical")
-    census_path(n, cache)
+    prepare("census", n, cache)
     imports = [_in_child("census_import", Path(str(n)), cache) for _ in range(max(1, repeat))]
     imp = min(imports, key=lambda r: r["total"])
     imp_peak = max(r["peak_mb"] for r in imports)
@@ -443,7 +479,7 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     return {"size": n, "ours": mine["total"], "duckdb": base["total"], "peak_mb": peak, "import_s": imp["total"], "import_peak_mb": imp_peak}
 
 
-def census_bytes(n: int, cache: Path = CACHE) -> dict:
+def census_bytes(n: int, cache: Path = CACHE) -> dict:  # measures bytes, not memory: it may run in this process
     """The share of a census file's bytes that hubshare reads: for a snapshot (every column a
     Definition uses) and for judging a day (ids and counters), through the reader ``import`` uses
     on the Hub, over a local file of the real column mix (``synthetic.CensusPopulation``) that
@@ -493,7 +529,11 @@ def main(argv=None) -> int:
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--cache", metavar="DIR", type=Path, default=CACHE, help="where synthetic snapshots are kept (default: benchmarks/.cache)")
     p.add_argument("--child", nargs=2, metavar=("FUNC", "PATH"), help=argparse.SUPPRESS)
+    p.add_argument("--make", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.make:
+        print(MAKE[args.make[0]](int(args.make[1]), cache=args.cache))
+        return 0
     if args.child:
         func, arg = args.child
         if func == "census_import":
@@ -505,7 +545,7 @@ def main(argv=None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     results = []
     for n in args.sizes:
-        path = snapshot_path(n, cache=args.cache)
+        path = prepare("snapshot", n, args.cache)
         # Each tool runs in fresh processes: one warm-up run (its time discarded: the first run
         # after the other tool pays for the memory that tool left behind), then --repeat runs, the
         # fastest counting, as noise on a shared machine only ever adds time.
@@ -543,7 +583,7 @@ def main(argv=None) -> int:
     print(f"goals at {last['size']:,}: ratio {last['total'] / last['duckdb']:.2f} (goal ≤ 0.5), peak {last['peak_mb']:.0f} MB (goal < 2000)"
           + (f", growth {summary['growth']:.2f} (goal ≤ 1.3)" if "growth" in summary else ""))
     if not args.no_end_to_end:
-        summary["end_to_end"] = bench_end_to_end(snapshot_path(last["size"], cache=args.cache), args.repeat)
+        summary["end_to_end"] = bench_end_to_end(prepare("snapshot", last["size"], args.cache), args.repeat)
     if args.months_size:
         summary["months"] = bench_months(args.months_size, args.repeat, args.cache)
         if summary["months"] is None:

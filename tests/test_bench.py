@@ -77,3 +77,27 @@ def test_census_import_runs_in_the_benchmark(bench, tmp_path):
 def test_census_bytes_are_measured_through_the_census_reader(bench, tmp_path):
     r = bench.census_bytes(20_000, tmp_path)
     assert 0 < r["judging"] < r["snapshot"] < 1 and r["row_groups"] >= 5
+
+
+def test_a_child_of_a_large_parent_reports_its_own_peak(tmp_path):
+    # The parent touches 600 MB, then starts a measured child that allocates almost nothing: the
+    # child's own peak is small, though its ru_maxrss starts from the parent's high-water mark.
+    script = ("import importlib.util, json, sys\n"
+              f"spec = importlib.util.spec_from_file_location('bench_run', {str(SCRIPT)!r})\n"
+              "bench = importlib.util.module_from_spec(spec); spec.loader.exec_module(bench)\n"
+              "big = bytearray(600 * 1024 * 1024)\n"
+              "for k in range(0, len(big), 4096): big[k] = 1\n"
+              f"print(json.dumps(bench._in_child('peak_probe', bench.Path('x'), bench.Path({str(tmp_path)!r}))))\n")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    child = json.loads(r.stdout.strip().splitlines()[-1])
+    assert child["peak_mb"] < 150, child
+    if sys.platform.startswith("linux"):
+        assert child["ru_maxrss_mb"] > 550, child  # what the benchmark used to report
+
+
+def test_inputs_are_made_in_a_process_of_their_own(bench, tmp_path):
+    path = bench.prepare("snapshot", 5_000, tmp_path)
+    assert path == tmp_path / "synthetic-5000-seed20260516" and (path / "manifest.json").is_file()
+    before = (path / "models.parquet").stat().st_mtime_ns
+    assert bench.prepare("snapshot", 5_000, tmp_path) == path and (path / "models.parquet").stat().st_mtime_ns == before  # cached
