@@ -166,3 +166,63 @@ def test_the_program_loads_a_snapshot_without_waiting_for_pandas():
     code = "import sys, hubshare.cli, hubshare.snapshot; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_debug_works_anywhere_on_the_line():
+    assert run_cli("--debug", "claims", "--json").returncode == 0
+    assert run_cli("claims", "--json", "--debug").returncode == 0
+
+
+def test_claims_on_an_empty_history_is_one_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    r = run_cli("claims", "--snapshots", str(tmp_path / "empty"))
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "all-time" in r.stderr and r.stdout == ""
+
+
+def test_a_bad_date_is_bad_usage_in_every_command():
+    for args in (["import", "hub-stats", "--date", "2026-02-30"], ["import", "hub-stats", "--date", "Feb 1"], ["months", "--from", "2026-13"]):
+        r = run_cli(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1, (args, r.stderr)
+
+
+def test_classify_says_which_ids_the_snapshot_lacks():
+    r = run_cli("classify", "--snapshot", SAMPLE, "Qwen/Qwen3-8B", "someone/Qwen3-8B-not-there", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)}
+    assert rows["someone/Qwen3-8B-not-there"]["in_snapshot"] is False and rows["Qwen/Qwen3-8B"]["in_snapshot"] is True
+    assert "not in 2026-05-16-trending-sample, classified by their ids alone: someone/Qwen3-8B-not-there" in r.stderr
+
+
+def test_diff_of_two_equal_snapshots_gives_no_share(tmp_path):
+    a, _ = _synthetic_pair(tmp_path)
+    import shutil
+
+    b = tmp_path / "same"
+    shutil.copytree(a, b)
+    r = run_cli("diff", str(a), str(b), "--json")
+    assert r.returncode == 0 and json.loads(r.stdout)["total"] == 0
+    assert all(row["share"] is None for row in json.loads(r.stdout)["rows"])
+    assert "0.0%" not in run_cli("diff", str(a), str(b)).stdout
+
+
+def test_the_readme_synopsis_names_every_option():
+    from hubshare import cli
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    synopsis = readme.split("## Command line", 1)[1].split("```", 2)[1]
+    parser = cli.build_parser()
+    missing = [f"{name} {opt}" for action in parser._subparsers._group_actions for name, sub in action.choices.items()
+               for a in sub._actions for opt in a.option_strings if opt.startswith("--") and opt != "--help" and opt not in synopsis]
+    assert not missing, missing
+    assert "--debug" in synopsis
+
+
+def test_every_command_that_attributes_defaults_to_the_uploader():
+    from hubshare import cli
+
+    parser = cli.build_parser()
+    for action in parser._subparsers._group_actions:
+        for name, sub in action.choices.items():
+            for a in sub._actions:
+                if "--attribution" in a.option_strings:
+                    assert a.default == "uploader" and "(default: uploader)" in a.help, name

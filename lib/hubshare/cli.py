@@ -43,6 +43,10 @@ EPILOG = """examples:
 """
 
 
+ATTRIBUTION_HELP = "to the uploader's organisation (ATOM's own rule), or to the family its lineage leads to (default: uploader)"
+"""Every command that attributes downloads defaults to the uploader, and says so."""
+
+
 class UsageError(HubshareError):
     """Bad command-line usage (exit 2)."""
 
@@ -98,11 +102,11 @@ def _claim_problems(problems: list[str]) -> int:
 
 def cmd_claims(args: argparse.Namespace) -> int:
     loaded = _loading(args.snapshot) if args.snapshot else None
-    from . import claims, history
+    from . import claims
 
     chosen, problems = _claims(args)
     snap = loaded.result() if loaded else None
-    hist = history.History.from_folder(args.snapshots) if args.snapshots else None
+    hist = _history(args.snapshots) if args.snapshots else None
     results = claims.evaluate(snap, hist=hist, claims=chosen)
     if args.json:
         _print_json([r.to_dict() for r in results])
@@ -163,6 +167,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
             table = families.classify(snap)
             known = set(table["id"])
             unknown = [m for m in args.model_ids if m not in known]
+            if unknown:
+                _warn(f"not in {snap.label}, classified by their ids alone: {', '.join(dict.fromkeys(unknown))}")
             import pandas as pd
 
             out = pd.concat([table[table["id"].isin(args.model_ids)], families.classify_ids(unknown)], ignore_index=True) if unknown else table[table["id"].isin(args.model_ids)]
@@ -172,6 +178,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
     else:
         out = families.classify(_load(args.snapshot))
     cols = ["id", "family", "owner_org", "region", "party", "basis", "lineage_root"]
+    if args.snapshot and args.model_ids:  # whether each id is in the snapshot: an absent one is classified by its id alone
+        out = out.assign(in_snapshot=out["id"].isin(known))
+        cols.append("in_snapshot")
     out = out[cols]
     if args.json:
         records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
@@ -328,7 +337,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     }
     if args.json:
         summary["rows"] = [
-            {"name": r.name, "downloads": int(r.interval), "share": float(r.share), "models": int(r.models), "new": int(r.new), "missing": int(r.missing),
+            {"name": r.name, "downloads": int(r.interval), "share": float(r.share) if summary["total"] else None, "models": int(r.models), "new": int(r.new), "missing": int(r.missing),
              "negative": int(r.negative), "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
              "renamed": int(r.renamed)}
             for r in table.itertuples(index=False)
@@ -337,7 +346,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), "
           f"{metrics.Definition(args.universe).label.split(' · ')[0]}, by {args.attribution} {args.by}")
-    shown = table.assign(interval=table["interval"].map(fmt.count), share=table["share"].map(fmt.percent),
+    # With nothing downloaded between the two, a share of it is no number.
+    shares = table["share"].map(fmt.percent) if summary["total"] else table["share"].map(lambda _: "n/a")
+    shown = table.assign(interval=table["interval"].map(fmt.count), share=shares,
                          appeared_downloads=table["appeared_downloads"].map(fmt.count))
     _print_table(shown.rename(columns={"interval": "downloads"}))
     print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']} ({summary['created']} created, "
@@ -402,6 +413,30 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return _claim_problems(problems)
 
 
+def _day(text: str) -> str:
+    """A date ``YYYY-MM-DD`` as a command-line value: a bad one is bad usage (exit 2), as a bad month is."""
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD")
+    return text
+
+
+def _history(folder: str | None):
+    """The history in ``folder``; one error when it holds no snapshot with all-time counts."""
+    from . import history
+
+    h = history.History.from_folder(folder)
+    if not len(h):
+        left = "".join(f"; left out: {label} ({why})" for label, why in h.skipped)
+        raise HistoryError(f"{h.coverage}: a month is the difference of two snapshots' all-time counts{left}")
+    return h
+
+
 def _month(text: str) -> str:
     from . import history
 
@@ -421,10 +456,7 @@ def _months_options(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_months(args: argparse.Namespace) -> int:
     from . import history
 
-    h = history.History.from_folder(args.snapshots)
-    if not len(h):
-        left = "".join(f"; left out: {label} ({why})" for label, why in h.skipped)
-        raise HistoryError(f"{h.coverage}: a month is the difference of two snapshots' all-time counts{left}")
+    h = _history(args.snapshots)
     result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution,
                             **_months_options(args))
     if args.json:
@@ -520,7 +552,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Totals, shares and ranks under one Definition (universe × attribution × metric).")
     s.add_argument("--snapshot", metavar="PATH", default=None, help="snapshot folder (default: HUBSHARE_SNAPSHOT or the shipped sample)")
     s.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="all models, language models, or ATOM's tracked list (default: all)")
-    s.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="to the uploader's family, or the lineage family (default: uploader)")
+    s.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help=ATTRIBUTION_HELP)
     s.add_argument("--metric", choices=["downloads_30d", "downloads_all_time"], default="downloads_30d", help="(default: downloads_30d)")
     s.add_argument("--by", choices=["family", "region", "org"], default="family", help="group by family, region or organisation (default: family)")
     s.add_argument("--json", action="store_true", help="print a JSON object")
@@ -571,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--to", dest="last", type=_month, metavar="YYYY-MM", help="last month (default: the last the snapshots can span)")
     mo.add_argument("--by", choices=["family", "region", "org"], default="family", help="(default: family)")
     mo.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
-    mo.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help="(default: uploader)")
+    mo.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help=ATTRIBUTION_HELP)
     mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
     mo.add_argument("--renames", action="store_true", help="list the repos renamed between the boundaries of each month")
     _add_boundary_options(mo)
@@ -605,7 +637,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("source", choices=["hub-stats"], help="the census dataset (hub-stats: cfahlgren1/hub-stats)")
     i.add_argument("--file", metavar="PATH", help="a models.parquet already on disk")
     i.add_argument("--taken-at", metavar="ISO-TIME", help="when that file's census was taken, e.g. 2026-02-01T00:00:00Z (needed with --file)")
-    i.add_argument("--date", metavar="YYYY-MM-DD", help="the census days that measure that day's 00:00 UTC: the good census "
+    i.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the census days that measure that day's 00:00 UTC: the good census "
                                                         "days around it (bad days passed over), those not in --out yet")
     i.add_argument("--revision", metavar="SHA", help="the census one dataset commit serves (the file's own last upload)")
     i.add_argument("--full", action="store_true", help="download the whole file and check its sha256 (default: read only the "
@@ -627,7 +659,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("b", metavar="B", help="the later snapshot")
     d.add_argument("--by", choices=["family", "region", "org"], default="family", help="(default: family)")
     d.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
-    d.add_argument("--attribution", choices=["uploader", "lineage"], default="lineage")
+    d.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader",
+                   help=ATTRIBUTION_HELP)
     d.add_argument("--json", action="store_true", help="print a JSON object")
     d.set_defaults(func=cmd_diff)
     return p
@@ -655,6 +688,8 @@ def _hours(text: str) -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
+    if debug:  # anywhere on the line, before or after the command
+        argv = ["--debug", *(a for a in argv if a != "--debug")]
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)

@@ -551,7 +551,7 @@ def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_ti
     return out.sort_values("id", ignore_index=True)
 
 
-def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str = "lineage", metric: str = "downloads_all_time",
+def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str = "uploader", metric: str = "downloads_all_time",
                 universe: str = "all") -> pd.DataFrame:
     """Interval downloads summed per family, region or organisation, classified with snapshot
     ``b``'s metadata (a model gone from ``b`` is counted under ``a``'s).
@@ -564,7 +564,7 @@ def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str =
     return interval_table(interval(a, b, metric), by, attribution, universe)
 
 
-def interval_table(iv: Interval, by: str = "family", attribution: str = "lineage", universe: str = "all") -> pd.DataFrame:
+def interval_table(iv: Interval, by: str = "family", attribution: str = "uploader", universe: str = "all") -> pd.DataFrame:
     """``interval_by`` from an ``Interval`` already computed."""
     codes_b, names_b = group_codes(iv.b, by, attribution)
     sel = universe_mask(iv.b, universe) & iv.counted
