@@ -42,3 +42,11 @@ def test_environment_yml_lists_the_locked_versions():
     assert {canonicalize_name(CONDA_NAMES.get(n, n)) for n in listed} == direct
     for name, version in listed.items():
         assert Version(version) == pins[canonicalize_name(CONDA_NAMES.get(name, name))], name
+
+
+def test_the_licence_is_an_spdx_expression():
+    pyproject = tomllib.loads((paths.ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["license"] == "MIT" and pyproject["project"]["license-files"] == ["LICENSE"]
+    # License expressions need setuptools 77 or later; the bound is the version tested.
+    setuptools = next(Requirement(r) for r in pyproject["build-system"]["requires"] if r.startswith("setuptools"))
+    assert setuptools.specifier.contains("84.2.1") and not setuptools.specifier.contains("76.0")

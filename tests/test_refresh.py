@@ -292,7 +292,7 @@ def test_progress_for_a_person_and_plain_lines_for_logs(fakehub, tmp_path):
     r = subprocess.run(cmd, capture_output=True, text=True, env=refresh_env(fakehub), timeout=120)
     assert r.returncode == 0, r.stderr
     lines = r.stderr.splitlines()
-    assert lines[0].startswith("refresh: over 50,000 pages (over 2 million public models); at 500 requests per 5 min at least")
+    assert lines[0].startswith("refresh: about 74,000 pages (about 2.96 million public models in August 2026); at 500 requests per 5 min at least")
     assert "set HF_TOKEN for a higher limit" in lines[0]
     assert "refresh: 25 pages, 1,000 models" in lines and any(line.startswith("refresh: waiting ") and "rate-limit window" in line for line in lines)
     assert "\r" not in r.stderr  # not a terminal: no redrawn bar
@@ -301,4 +301,13 @@ def test_progress_for_a_person_and_plain_lines_for_logs(fakehub, tmp_path):
 
 def test_the_plan_line_for_lists_of_organisations():
     line = hubmod.plan_line([hubmod.Listing("author", "Qwen"), hubmod.Listing("top", 2500)], 1000)
-    assert line == "refresh: 3 pages for the top list; one page per 1,000 models of each of 1 organisations"
+    assert line == "refresh: 3 pages for the top list; one page per 1,000 models of each of 1 organisation"
+
+
+def test_progress_after_resume_counts_this_runs_pages_apart(capsys):
+    shown = hubmod.Progress("lines", "x")
+    shown.EVERY = 1
+    shown.page(4, 1000, 0)  # three pages were done by the interrupted run
+    shown.page(5, 1000, 1)
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["refresh: 1 page, 1,000 models (resumed after 3 pages)", "refresh: 2 pages, 2,000 models (resumed after 3 pages)"]

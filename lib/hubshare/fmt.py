@@ -29,6 +29,15 @@ def count(n: float | int | None) -> str:
     return f"{n:.0f}"
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """A count with its noun: ``1 page``, ``2 pages``, ``1,000 models``.
+
+    >>> plural(1, "page"), plural(1_000, "organisation"), plural(2, "repository", "repositories")
+    ('1 page', '1,000 organisations', '2 repositories')
+    """
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
 def tick(n: float, _pos=None) -> str:
     """An axis tick: like ``count`` without a trailing ``.0`` (``50M``, ``1.5M``, ``0``)."""
     text = count(n)

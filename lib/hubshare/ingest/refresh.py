@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import families, paths, snapshot
+from .. import families, fmt, paths, snapshot
 from ..errors import RefreshError, SnapshotError
 
 log = logging.getLogger(__name__)
@@ -412,6 +412,8 @@ class Progress:
     def __init__(self, mode: str | bool, label: str):
         self.mode = "bar" if mode is True else (mode or None)
         self.models = 0
+        self.earlier: int | None = None
+        """Pages an earlier, interrupted run completed (``--resume``): counted apart from this run's."""
         self.bar = None
         if self.mode == "bar":
             from huggingface_hub.utils import tqdm
@@ -419,12 +421,17 @@ class Progress:
             self.bar = tqdm(desc=f"refresh {label}", unit=" models", dynamic_ncols=True, file=sys.stderr)
 
     def page(self, pages: int, models: int, retries: int) -> None:
+        """One more page done: ``pages`` in all (an earlier run's included), ``models`` in it."""
+        if self.earlier is None:
+            self.earlier = pages - 1
         self.models += models
+        done = pages - self.earlier
+        resumed = f" (resumed after {fmt.plural(self.earlier, 'page')})" if self.earlier else ""
         if self.bar is not None:
             self.bar.update(models)
-            self.bar.set_postfix_str(f"{pages:,} pages, {retries} retries")
-        elif self.mode == "lines" and pages % self.EVERY == 0:
-            print(f"refresh: {pages:,} pages, {self.models:,} models", file=sys.stderr, flush=True)
+            self.bar.set_postfix_str(f"{fmt.plural(done, 'page')}, {fmt.plural(retries, 'retry', 'retries')}{resumed}")
+        elif self.mode == "lines" and done % self.EVERY == 0:
+            print(f"refresh: {fmt.plural(done, 'page')}, {fmt.plural(self.models, 'model')}{resumed}", file=sys.stderr, flush=True)
 
     def state(self, text: str) -> None:
         if self.bar is not None:
@@ -437,6 +444,10 @@ class Progress:
             self.bar.close()
 
 
+PUBLIC_MODELS = "hf-summer-2026-repos"
+"""The latest published count of the Hub's public models (2.96 million, August 2026), for the plan line."""
+
+
 def plan_line(listings: list[Listing], page_size: int, limit: int = 500, window: int = 300) -> str:
     """One line before a refresh: the pages it will take and the least time the Hub's anonymous
     rate limit allows for them."""
@@ -447,15 +458,15 @@ def plan_line(listings: list[Listing], page_size: int, limit: int = 500, window:
     if everything:
         from .. import published
 
-        models = published.load().loc["hf-spring-2026-models", "number"] * 1e6  # a lower bound, as of 2026-03-17
+        models = published.load().loc[PUBLIC_MODELS, "number"] * 1e6
         pages = -(-int(models) // page_size)
-        parts.append(f"over {pages:,} pages (over {models / 1e6:g} million public models)")
+        parts.append(f"about {fmt.plural(pages, 'page')} (about {models / 1e6:g} million public models in August 2026)")
         least = ((pages - 1) // limit) * window / 60  # every full window but the first ends in a wait
         parts.append(f"at {limit} requests per {window // 60} min at least {least:.0f} min")
         parts.append("set HF_TOKEN for a higher limit")
     else:
-        parts.append(f"{known:,} pages for the top list" if known else "")
-        parts.append(f"one page per {page_size:,} models of each of {len(authors)} organisations" if authors else "")
+        parts.append(f"{fmt.plural(known, 'page')} for the top list" if known else "")
+        parts.append(f"one page per {page_size:,} models of each of {fmt.plural(len(authors), 'organisation')}" if authors else "")
     return "refresh: " + "; ".join(p for p in parts if p)
 
 

@@ -1,0 +1,477 @@
+"""The lineage engine: every model's primary parent, lineage root, depth and lineage family,
+by pointer jumping over NumPy arrays; and ``compute``, the whole classification as code arrays.
+See ``hubshare.families`` for the rules.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import arrays
+from .rules import Rules, _id_rules, _id_rules_from, fill_names, load_rules, name_codes, org_codes, split_ids
+
+FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
+
+
+# --------------------------------------------------------------------------- pointer jumping
+
+
+def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Follow ``nxt`` (a parent index per node, itself for roots) to its end for every node.
+
+    Returns ``(end, depth, in_cycle)``; ``depth`` is None unless ``depths``. Nodes in or leading
+    into a loop end at the loop's smallest index, with depth -1.
+    """
+    n = len(nxt)
+    ptr = nxt.copy()
+    # Only nodes with a parent take part: on the Hub most models have none.
+    child = np.flatnonzero(nxt != np.arange(n, dtype=nxt.dtype))
+    depth = None
+    if depths:
+        depth = np.zeros(n, dtype=np.int32)
+        depth[child] = 1
+    active = child[ptr[ptr[child]] != ptr[child]]
+    limit = max(1, int(np.ceil(np.log2(max(n, 2))))) + 1
+    for _ in range(limit):
+        if not active.size:
+            break
+        p = ptr[active]
+        if depth is not None:
+            depth[active] += depth[p]
+        ptr[active] = ptr[p]
+        active = active[ptr[ptr[active]] != ptr[active]]
+    # A chain has ended only where it reached a root (a node that is its own parent); doubling
+    # can also settle on a node of a loop of even length, so test against nxt, not ptr.
+    stuck = child[nxt[ptr[child]] != ptr[child]]
+    in_cycle = np.zeros(n, dtype=bool)
+    if stuck.size:
+        # The nodes in or leading into loops are closed under nxt: doubling over them with a
+        # running minimum finds each loop's smallest index.
+        p2 = nxt.copy()
+        low = np.arange(n, dtype=nxt.dtype)
+        for _ in range(max(1, int(np.ceil(np.log2(max(stuck.size, 2))))) + 1):
+            low[stuck] = np.minimum(low[stuck], low[p2[stuck]])
+            p2[stuck] = p2[p2[stuck]]
+        ptr[stuck] = low[p2[stuck]]
+        if depth is not None:
+            depth[stuck] = -1
+        in_cycle[stuck] = True
+    return ptr, depth, in_cycle
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+    """Flattened parent lists without null or empty entries: ``(row, parent_id)``, rows
+    non-decreasing, each row's parents in listed order."""
+    bm = table.column("base_models")
+    rows, flats, offset = [], [], 0
+    for chunk in bm.chunks:
+        rows.append(np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset))
+        flats.append(pc.list_flatten(chunk))
+        offset += len(chunk)
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+    flat = pa.chunked_array(flats, pa.string()).combine_chunks() if flats else pa.array([], pa.string())
+    keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
+    if not pc.all(keep).as_py():
+        row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
+    return row, flat
+
+
+def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
+    """Index (into the flat arrays) of the entry with the smallest key in each row, the first
+    listed among equals. ``row`` is non-decreasing (entries of one row are contiguous)."""
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    # One number orders by key, then by position in the flat arrays.
+    composite = order_key.astype(np.int64) * len(row) + np.arange(len(row), dtype=np.int64)
+    return np.minimum.reduceat(composite, starts) % len(row)
+
+
+def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the code all its known (>= 0) entries agree on (-1 if none) and whether they disagree."""
+    known = codes >= 0
+    lo = np.full(n, np.iinfo(np.int16).max, dtype=np.int16)
+    hi = np.full(n, -1, dtype=np.int16)
+    np.minimum.at(lo, rows[known], codes[known])
+    np.maximum.at(hi, rows[known], codes[known])
+    agreed = np.where((hi >= 0) & (lo == hi), hi, -1).astype(np.int16)
+    return agreed, (hi >= 0) & (lo != hi)
+
+
+@dataclass
+class Classification:
+    """Every model's classification as code arrays (in table order); ``frame()`` gives the table.
+
+    Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
+    the snapshot's ids followed by ``uniq``, the distinct parent ids absent from the snapshot
+    (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
+    listed parent (its child's row, its id, its row or -1), kept so that a later snapshot's
+    classification can start from them.
+    """
+
+    rules: Rules
+    ids: pa.ChunkedArray
+    uniq: pa.Array
+    family: np.ndarray
+    uploader: np.ndarray
+    up_rule: np.ndarray
+    own_name: np.ndarray
+    lineage: np.ndarray
+    party: np.ndarray
+    basis: np.ndarray
+    owner_rule: np.ndarray
+    root_index: np.ndarray
+    parent_index: np.ndarray
+    depth: np.ndarray
+    flags: np.ndarray
+    flat_row: np.ndarray | None = None
+    flat: pa.Array | None = None
+    flat_pos: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.family)
+
+    def frame(self) -> pd.DataFrame:
+        """The classification table (see ``classify_table`` for its columns)."""
+        rules, n = self.rules, len(self)
+        pool = pa.chunked_array([*self.ids.chunks, self.uniq], pa.string())
+        orgs = list(rules.table["org"])
+        org_names = list(dict.fromkeys(orgs))
+        rule_to_org = np.array([org_names.index(o) for o in orgs] + [-1], dtype=np.int64)
+        fam_region = [rules.region_of[f] for f in rules.families]
+        regions = list(dict.fromkeys(fam_region))
+        region_of_code = np.array([regions.index(r) for r in fam_region] + [-1], dtype=np.int64)
+        flag_names = ["|".join(f for i, f in enumerate(FLAGS) if c >> i & 1) for c in range(1 << len(FLAGS))]
+        unknown = self.depth < 0
+        depth = pd.arrays.IntegerArray(np.where(unknown, 0, self.depth).astype(np.int64), unknown)
+
+        def cat(codes, labels):
+            return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=labels)
+
+        def strings(arr):
+            return pd.Series(arr, dtype=pd.StringDtype("pyarrow", na_value=np.nan)).array if n else pd.array([], dtype="str")
+
+        return pd.DataFrame(
+            {
+                "id": strings(self.ids),
+                "family": cat(self.family, rules.families),
+                "owner_org": cat(rule_to_org[np.where(self.owner_rule < 0, len(orgs), self.owner_rule)], org_names),
+                "region": cat(region_of_code[np.where(self.family < 0, len(fam_region), self.family)], regions),
+                "party": cat(self.party, ["first-party", "derivative", "unrelated"]),
+                "basis": cat(self.basis, ["org", "lineage", "name", "none"]),
+                "lineage_root": strings(pool.take(pa.array(self.root_index))),
+                "parent": strings(pool.take(pa.array(self.parent_index, mask=self.parent_index < 0))),
+                "uploader_family": cat(self.uploader, rules.families),
+                "lineage_family": cat(self.lineage, rules.families),
+                "lineage_depth": depth,
+                "lineage_flags": cat(self.flags, flag_names),
+            }
+        )
+
+
+@dataclass
+class _Graph:
+    """The parent lists of a snapshot as flat arrays, self-references dropped: ``row`` lists a
+    child, ``pos`` its parent's row in the snapshot (-1: absent), ``code`` an absent parent's
+    index among the distinct absent parent ids ``uniq`` (-1: present)."""
+
+    row: np.ndarray
+    code: np.ndarray
+    uniq: pa.Array
+    pos: np.ndarray
+    self_ref_rows: np.ndarray
+    nparents: np.ndarray
+    flat_row: np.ndarray
+    flat: pa.Array
+    flat_pos: np.ndarray
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.pos >= 0
+
+
+def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Organisation family, its rule row and name family of every id (from ``earlier`` where it can)."""
+    if earlier is not None and earlier[0].rules is rules and len(earlier[1]) == len(ids):
+        return _id_rules_from(ids, rules, *earlier, ordered=ordered)
+    return _id_rules(ids, rules, ordered)
+
+
+def _positions_in(ids, values: pa.Array) -> np.ndarray:
+    """The row of each of ``values`` (distinct ids) in ``ids``, -1 where absent. Probing the ids
+    against the values builds the smaller hash table."""
+    out = np.full(len(values), -1, dtype=np.int32)
+    where = pc.index_in(ids, value_set=values)
+    valid = pc.is_valid(where)
+    out[np.asarray(where.filter(valid), dtype=np.int64)] = np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
+    return out
+
+
+def _finish_graph(row: np.ndarray, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
+    """The graph from every listed parent's row (``pos``, -1: absent). Absent parents get codes
+    among their distinct ids; a model listing itself as its parent has the entry dropped (and is
+    flagged)."""
+    code = np.full(len(row), -1, dtype=np.int32)
+    absent = np.flatnonzero(pos < 0)
+    if len(absent):
+        enc = pc.dictionary_encode(flat.take(pa.array(absent)))
+        uniq, code[absent] = enc.dictionary, np.asarray(enc.indices, dtype=np.int32)
+    else:
+        uniq = pa.array([], pa.string())
+    flat_row, flat_pos = row, pos
+    selfref = pos == row
+    self_ref_rows = np.unique(row[selfref])
+    if selfref.any():
+        row, code, pos = row[~selfref], code[~selfref], pos[~selfref]
+    nparents = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
+    return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents,
+                  flat_row=flat_row, flat=flat, flat_pos=flat_pos)
+
+
+def _graph(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool) -> _Graph:
+    """Where every listed parent (``_flat_parents``) sits."""
+    return _finish_graph(row, _rows_of(ids, flat, ordered), flat, n)
+
+
+def _rows_of(ids, flat: pa.Array, ordered: bool) -> np.ndarray:
+    """The row in ``ids`` of every entry of ``flat``, -1 where absent. Ids in order (those of a
+    saved snapshot) are looked up block by block (``arrays.lookup``); otherwise each thread takes
+    a share of the entries and looks up its distinct values."""
+    if ordered:
+        return arrays.lookup(ids, flat).astype(np.int32)
+    workers = max(1, min(os.cpu_count() or 1, len(flat) // 100_000))
+    size = -(-len(flat) // workers) if len(flat) else 1
+
+    def part(start: int) -> np.ndarray:
+        enc = pc.dictionary_encode(flat.slice(start, size))
+        return _positions_in(ids, enc.dictionary)[np.asarray(enc.indices, dtype=np.int64)]
+
+    starts = range(0, len(flat), size)
+    if len(starts) <= 1:
+        return part(0) if len(flat) else np.zeros(0, dtype=np.int32)
+    with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+        return np.concatenate(list(pool.map(part, starts)))
+
+
+def _graph_from(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool, earlier: Classification, b2a: np.ndarray) -> _Graph:
+    """``_graph`` for a snapshot whose rows were matched to an earlier classified one (``b2a``:
+    each row's row there, -1 for none). A matched row that lists the same parents as before takes
+    their rows from the earlier snapshot, mapped to this one; only the parents of other rows, and
+    parents absent before, are looked up."""
+    n_a = len(earlier)
+    cnt_b = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
+    cnt_a = np.bincount(earlier.flat_row, minlength=n_a) if len(earlier.flat_row) else np.zeros(n_a, dtype=np.int64)
+    start_b = np.concatenate([[0], np.cumsum(cnt_b)[:-1]]).astype(np.int64)
+    start_a = np.concatenate([[0], np.cumsum(cnt_a)[:-1]]).astype(np.int64)
+    a_of = np.maximum(b2a, 0)
+    same = (b2a >= 0) & (cnt_b == cnt_a[a_of])
+    # The entries of rows with as many parents as before, against the earlier entries in order.
+    cand = np.flatnonzero(same[row])
+    cand_row = row[cand]
+    gather = start_a[a_of[cand_row]] + (cand - start_b[cand_row])
+    equal = np.asarray(pc.equal(flat.take(pa.array(cand)), earlier.flat.take(pa.array(gather))).fill_null(False), dtype=bool)
+    same[cand_row[~equal]] = False
+    b_of_a = np.full(n_a, -1, dtype=np.int32)
+    b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
+    pos = np.full(len(row), -1, dtype=np.int32)
+    known = np.zeros(len(row), dtype=bool)
+    kept = np.flatnonzero(same[row])
+    before = earlier.flat_pos[start_a[a_of[row[kept]]] + (kept - start_b[row[kept]])]
+    # A parent present before is here at its mapped row, or gone (no row here has its id);
+    # a parent absent before may be a repo new here: looked up with the rest.
+    pos[kept] = np.where(before >= 0, b_of_a[np.maximum(before, 0)], -1)
+    known[kept[before >= 0]] = True
+    todo = np.flatnonzero(~known)
+    if len(todo):
+        pos[todo] = _rows_of(ids, flat.take(pa.array(todo)), ordered)
+    return _finish_graph(row, pos, flat, n)
+
+
+def _parent_families(uniq: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Organisation family, its rule row, and root family (organisation, else name) of every
+    distinct parent id, present or not, computed once."""
+    ns, name = split_ids(uniq)
+    org, org_rule = org_codes(ns, name, rules)
+    root = org.copy()
+    todo = np.flatnonzero(root < 0)
+    if len(todo):
+        root[todo] = name_codes(name.take(pa.array(todo)), rules)
+    return org, org_rule, root
+
+
+@dataclass
+class _Chains:
+    """Where each model's chain of primary parents ends."""
+
+    end: np.ndarray  # the last row reached in the snapshot
+    depth: np.ndarray  # steps to the root (-1 in a loop)
+    in_cycle: np.ndarray
+    ext_code: np.ndarray  # distinct-parent code of an absent root, -1 if none
+    ends_outside: np.ndarray  # the root is a parent absent from the snapshot
+    root_index: np.ndarray  # root as a position in the ids followed by the distinct parent ids
+    prim_index: np.ndarray  # primary parent, the same way (-1: none)
+
+
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]``, -1 where ``index`` is -1 (or ``values`` is empty)."""
+    if not len(values):
+        return np.full(len(index), -1, dtype=np.int16)
+    return np.where(index >= 0, values[np.maximum(index, 0)], -1)
+
+
+def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray, uploader: np.ndarray) -> _Chains:
+    """Primary parent (in a family organisation, else present, else first listed) and the chain
+    of primary parents to its root. A present parent's organisation is its row's."""
+    in_merge = g.nparents[g.row] > 1
+    prim = np.flatnonzero(~in_merge)  # a model with one parent: that parent
+    merged = np.flatnonzero(in_merge)
+    if len(merged):
+        m_pos = g.pos[merged]
+        present = m_pos >= 0
+        parent_org = np.where(present, uploader[np.maximum(m_pos, 0)], _at(uniq_org, g.code[merged]))
+        key = np.where(parent_org >= 0, 0, np.where(present, 1, 2)).astype(np.int8)
+        prim = np.concatenate([prim, merged[_first_per_row(g.row[merged], key)]])
+    prim_row, prim_pos = g.row[prim], g.pos[prim]
+    ok = prim_pos >= 0
+    nxt = np.arange(n, dtype=np.int32)
+    nxt[prim_row[ok]] = prim_pos[ok]
+    external = np.full(n, -1, dtype=np.int32)
+    external[prim_row[~ok]] = g.code[prim[~ok]]
+    end, depth, in_cycle = _jump(nxt)
+    ext_code = external[end]
+    ends_outside = (ext_code >= 0) & ~in_cycle
+    depth[ends_outside] += 1
+    prim_index = np.full(n, -1, dtype=np.int64)
+    prim_index[prim_row] = np.where(ok, prim_pos, n + g.code[prim])
+    return _Chains(end=end, depth=depth, in_cycle=in_cycle, ext_code=ext_code, ends_outside=ends_outside,
+                   root_index=np.where(ends_outside, n + ext_code, end).astype(np.int64), prim_index=prim_index)
+
+
+def _lineage_families(n: int, g: _Graph, uploader: np.ndarray, own_name: np.ndarray, uniq_root: np.ndarray,
+                      ids, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lineage family of every model, whether a disagreeing merge lies on its way, and whether
+    it is in a loop of single-parent links. Chains of single-parent links end at an anchor (a
+    root, an absent parent, or a merge); merges take the family their parents agree on. A root's
+    family is its organisation's, else its name's (``own_name``, filled in for loop anchors here)."""
+    single = g.nparents == 1
+    nxt = np.arange(n, dtype=np.int32)
+    single_present = single[g.row] & g.present
+    nxt[g.row[single_present]] = g.pos[single_present]
+    anchor, _, a_cycle = _jump(nxt, depths=False)
+    anchor_fam = np.full(n, -1, dtype=np.int16)
+    no_parent = g.nparents == 0
+    anchor_fam[no_parent] = np.where(uploader >= 0, uploader, own_name)[no_parent]
+    single_absent = single[g.row] & ~g.present
+    anchor_fam[g.row[single_absent]] = uniq_root[g.code[single_absent]]
+    if a_cycle.any():
+        loop_anchor = np.zeros(n, dtype=bool)
+        loop_anchor[anchor[a_cycle]] = True
+        fill_names(own_name, ids, loop_anchor & (uploader < 0), rules)
+        own_root = np.where(uploader >= 0, uploader, own_name)
+        anchor_fam[a_cycle] = own_root[anchor[a_cycle]]
+    merge_rows = np.flatnonzero(g.nparents > 1)
+    mixed = np.zeros(n, dtype=bool)
+    if merge_rows.size:
+        in_merge = g.nparents[g.row] > 1
+        m_row, m_present, m_pos, m_code = g.row[in_merge], g.present[in_merge], g.pos[in_merge], g.code[in_merge]
+        m_index = np.searchsorted(merge_rows, m_row)  # each entry's merge among merge_rows
+        is_merge = g.nparents > 1
+        absent_fam = _at(uniq_root, m_code)
+        p_anchor = anchor[np.where(m_present, m_pos, 0)]
+        p_merge = is_merge[p_anchor]
+        merge_fam = np.full(n, -1, dtype=np.int16)
+        fam, mix = merge_fam[merge_rows], np.zeros(len(merge_rows), dtype=bool)
+        for _ in range(64):  # bounded by the nesting depth of merges of merges
+            via_anchor = np.where(p_merge, merge_fam[p_anchor], anchor_fam[p_anchor])
+            pf = np.where(m_present, via_anchor, absent_fam).astype(np.int16)
+            new, new_mix = _agree(m_index, pf, len(merge_rows))
+            if np.array_equal(new, fam) and np.array_equal(new_mix, mix):
+                break
+            fam, mix = new, new_mix
+            merge_fam[merge_rows] = fam
+        anchor_fam[merge_rows] = fam
+        mixed[merge_rows] = mix
+    return anchor_fam[anchor], mixed[anchor], a_cycle
+
+
+def _owners(rules: Rules, family: np.ndarray, uploader: np.ndarray, up_rule: np.ndarray, chains: _Chains,
+            uniq_org: np.ndarray, uniq_org_rule: np.ndarray) -> np.ndarray:
+    """Owner organisation (a rule row): the uploader's for first-party repos, the root's when the
+    root sits in the family's organisation, else the family's first organisation."""
+    safe = np.maximum(chains.ext_code, 0)
+    root_fam_org = np.where(chains.ends_outside, uniq_org[safe] if len(uniq_org) else -1, uploader[chains.end])
+    root_rule = np.where(chains.ends_outside, uniq_org_rule[safe] if len(uniq_org) else -1, up_rule[chains.end])
+    # Families are numbered in order of first appearance in the rules, so each one's first row is:
+    first_rule = np.array([*rules.table.drop_duplicates("family").index, -1], dtype=np.int16)
+    owner = first_rule[np.where(family < 0, len(rules.families), family)]
+    owner = np.where((root_fam_org == family) & (family >= 0), root_rule, owner)
+    return np.where(uploader >= 0, up_rule, owner)
+
+
+def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classification, np.ndarray] | None = None) -> Classification:
+    """The classification of every model of a snapshot table, as code arrays.
+
+    ``earlier`` (an earlier classification under the same rules, and each row's position in it
+    or -1) saves the rules on ids for the ids it holds; the result is the same without it.
+    """
+    rules = rules or load_rules()
+    n = table.num_rows
+    ids = table.column("id") if n else pa.chunked_array([], pa.string())
+    ordered = arrays.increasing(ids)  # the ids of a saved snapshot are
+    row, flat = _flat_parents(table)
+    listed = np.zeros(n, dtype=bool)
+    listed[row] = True
+
+    whole = ids.combine_chunks()  # one chunk: taking rows of a chunked column joins its chunks every time
+
+    def id_codes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Name rules run only where they can decide. First on models that list no parent,
+        # outside family organisations: their family seeds their descendants'.
+        uploader, up_rule, own_name = _id_codes(ids, rules, earlier, ordered)
+        fill_names(own_name, whole, ~listed & (uploader < 0), rules)
+        return uploader, up_rule, own_name
+
+    # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        id_task = pool.submit(id_codes)
+        usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
+        g = _graph_from(row, flat, whole, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, whole, n, ordered)
+        uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
+        uploader, up_rule, own_name = id_task.result()
+        fill_names(own_name, whole, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
+        lineage = pool.submit(_lineage_families, n, g, uploader, own_name, uniq_root, whole, rules)
+        chains = _primary_chains(n, g, uniq_org, uploader)
+        lineage_fam, mixed_any, a_cycle = lineage.result()
+    # ...then on models whose lineage leads to no family.
+    fill_names(own_name, whole, lineage_fam < 0, rules)
+
+    # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
+    # basis 0 org, 1 lineage, 2 name, 3 none).
+    lineage_filled = np.where(lineage_fam >= 0, lineage_fam, np.where(own_name >= 0, own_name, uploader)).astype(np.int16)
+    is_org = uploader >= 0
+    by_lineage = ~is_org & (g.nparents > 0) & (lineage_fam >= 0)
+    by_name = ~is_org & ~by_lineage & (own_name >= 0)
+    family = np.where(is_org, uploader, np.where(by_lineage, lineage_fam, np.where(by_name, own_name, -1))).astype(np.int16)
+    basis = np.where(is_org, 0, np.where(by_lineage, 1, np.where(by_name, 2, 3))).astype(np.int8)
+    party = np.minimum(basis, 2)  # org: first-party; lineage or name: derivative; none: unrelated
+    party[basis == 2] = 1
+
+    self_ref = np.zeros(n, dtype=bool)
+    self_ref[g.self_ref_rows] = True
+    flags = np.zeros(n, dtype=np.uint8)
+    for i, mask in enumerate((self_ref, chains.in_cycle | a_cycle, chains.ends_outside, mixed_any)):
+        flags |= mask.view(np.uint8) << i
+    return Classification(
+        rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
+        party=party, basis=basis, owner_rule=_owners(rules, family, uploader, up_rule, chains, uniq_org, uniq_org_rule),
+        root_index=chains.root_index, parent_index=chains.prim_index, depth=chains.depth, flags=flags,
+        flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
+    )

@@ -1,0 +1,271 @@
+"""The family rules (``data/reference/families.csv``) and what they say of a repo id alone:
+its organisation's family and its name's family. See ``hubshare.families`` for the rules in full.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import arrays, paths, reference
+from ..errors import ReferenceDataError
+
+if TYPE_CHECKING:
+    from .lineage import Classification
+
+REGIONS = ("us", "china", "eu", "other")
+SCOPES = ("all", "pattern")
+RULE_COLUMNS = ("family", "org", "region", "org_scope", "name_pattern", "notes")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The family rules, validated. ``table`` has one row per (family, organisation)."""
+
+    table: pd.DataFrame
+
+    @property
+    def families(self) -> list[str]:
+        """Family names in file order (the order of precedence of name rules)."""
+        return list(dict.fromkeys(self.table["family"]))
+
+    @property
+    def region_of(self) -> dict[str, str]:
+        return dict(zip(self.table["family"], self.table["region"]))
+
+    @property
+    def first_org(self) -> dict[str, str]:
+        return self.table.drop_duplicates("family").set_index("family")["org"].to_dict()
+
+    @property
+    def name_pattern(self) -> dict[str, str]:
+        return self.table.drop_duplicates("family").set_index("family")["name_pattern"].to_dict()
+
+    def orgs(self, family: str) -> list[str]:
+        return self.table.loc[self.table["family"] == family, "org"].tolist()
+
+
+def load_rules(path: Path | str | None = None) -> Rules:
+    """Read and validate ``families.csv``; raises ``ReferenceDataError`` naming every problem."""
+    path = Path(path) if path is not None else paths.FAMILIES_CSV
+    return _load_rules_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+@lru_cache(maxsize=8)
+def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
+    table, where, problems = reference.read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
+    n = int((~table["region"].isin(REGIONS)).sum())
+    if n:
+        problems.append(f"column 'region' is not one of {', '.join(REGIONS)} in {n} rows")
+    n = int((~table["org_scope"].isin(SCOPES)).sum())
+    if n:
+        problems.append(f"column 'org_scope' is not one of {', '.join(SCOPES)} in {n} rows")
+    n = int(table.duplicated(["family", "org"]).sum())
+    if n:
+        problems.append(f"{n} rows repeat a (family, org) pair")
+    regions = table.groupby("family")["region"].nunique()
+    if (regions > 1).any():
+        problems.append(f"families with more than one region: {', '.join(regions[regions > 1].index)}")
+    patterns = table.groupby("family")["name_pattern"].nunique()
+    if (patterns > 1).any():
+        problems.append(f"families with more than one name_pattern: {', '.join(patterns[patterns > 1].index)}")
+    shared = table[table.duplicated("org", keep=False)]
+    if (shared["org_scope"] == "all").any():
+        problems.append("an organisation shared by several families must use org_scope 'pattern'")
+    for pat in table["name_pattern"].unique():
+        try:
+            re.compile(pat)
+            pc.match_substring_regex(pa.array(["x"]), pat)
+        except (re.error, pa.ArrowInvalid) as exc:
+            problems.append(f"name_pattern {pat!r} is not a valid regular expression ({exc})")
+    if not problems and Path(path_str) == paths.FAMILIES_CSV and paths.REGIONS_CSV.exists():
+        # Regions of organisations have one source of truth, data/reference/regions.csv.
+        from ..reference import regions
+
+        table_regions = regions()
+        off = [f"{r.org} ({r.region} here, {table_regions.get(r.org, 'missing')} in regions.csv)"
+               for r in table.itertuples() if table_regions.get(r.org) != r.region]
+        if off:
+            problems.append("region differs from data/reference/regions.csv for " + ", ".join(off))
+    if problems:
+        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    return Rules(table=table.reset_index(drop=True))
+
+
+# --------------------------------------------------------------------------- rules on ids
+#
+# Families and organisations are handled as integer codes: a family code indexes
+# ``Rules.families`` and an organisation code indexes ``Rules.table`` rows; -1 means none.
+
+
+def split_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Namespace and name of each repo id (``"Qwen/Qwen3-8B"`` → ``"Qwen"``, ``"Qwen3-8B"``)."""
+    if len(ids) == 0:
+        return ids, ids
+    # An id without a slash is all namespace and no name.
+    if not pc.all(pc.match_substring(ids, "/")).as_py():
+        ids = pc.if_else(pc.match_substring(ids, "/"), ids, pc.binary_join_element_wise(ids, "", "/"))
+    parts = pc.split_pattern(ids, "/", max_splits=1)
+    return pc.list_element(parts, 0), pc.list_element(parts, 1)
+
+
+def _family_index(rules: Rules) -> dict[str, int]:
+    return {f: k for k, f in enumerate(rules.families)}
+
+
+def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """Family and rule row of each repo by organisation: ``(family_code, rule_row)``, -1 for none.
+
+    Namespaces are dictionary-encoded, so the cost is one pass over the ids plus a regular
+    expression over the repos of organisations whose scope is ``pattern``.
+    """
+    n = len(ns)
+    fam = np.full(n, -1, dtype=np.int16)
+    rule_row = np.full(n, -1, dtype=np.int16)
+    if n == 0:
+        return fam, rule_row
+    enc = pc.dictionary_encode(ns.combine_chunks() if isinstance(ns, pa.ChunkedArray) else ns)
+    codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int64)
+    lookup = {v: k for k, v in enumerate(enc.dictionary.to_pylist())}
+    findex = _family_index(rules)
+    table = rules.table
+    wanted = np.zeros(len(lookup) + 1, dtype=bool)  # the last slot stands for a null namespace
+    wanted[[lookup[o] for o in table["org"] if o in lookup]] = True
+    if not wanted.any():
+        return fam, rule_row
+    candidates = np.flatnonzero(wanted[codes])
+    cand_codes = codes[candidates]
+    for k, row in enumerate(table.itertuples(index=False)):
+        code = lookup.get(row.org)
+        if code is None:
+            continue
+        rows = candidates[cand_codes == code]
+        rows = rows[fam[rows] < 0]
+        if row.org_scope == "pattern" and len(rows):
+            hit = np.asarray(pc.match_substring_regex(name.take(pa.array(rows)), row.name_pattern).fill_null(False), dtype=bool)
+            rows = rows[hit]
+        fam[rows] = findex[row.family]
+        rule_row[rows] = k
+    return fam, rule_row
+
+
+NOT_NAMED = -2
+"""``own_name`` of a row whose name rules were not needed (its family came from lineage)."""
+
+
+def _org_codes_sorted(ids: pa.ChunkedArray | pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """``org_codes`` for strictly increasing ids: each organisation's repos are one slice of the
+    column, found by binary search, so no id is split."""
+    n = len(ids)
+    fam = np.full(n, -1, dtype=np.int16)
+    rule_row = np.full(n, -1, dtype=np.int16)
+    keys = arrays.Sorted(ids)
+    findex = _family_index(rules)
+    for k, row in enumerate(rules.table.itertuples(index=False)):
+        # "org/..." sorts between "org/" and "org0" ("0" follows "/"); an id without a slash is
+        # all namespace.
+        lo = keys.bisect_left(row.org + "/")
+        hi = keys.bisect_left(row.org + "0", lo)
+        rows = np.arange(lo, hi)
+        if row.org_scope == "pattern" and len(rows):
+            _, name = split_ids(ids.slice(lo, hi - lo))
+            rows = rows[np.asarray(pc.match_substring_regex(name, row.name_pattern).fill_null(False), dtype=bool)]
+        bare = keys.bisect_left(row.org)
+        if bare < n and keys[bare] == row.org and (row.org_scope == "all" or re.search(row.name_pattern, "")):
+            rows = np.r_[bare, rows]
+        rows = rows[fam[rows] < 0]
+        fam[rows] = findex[row.family]
+        rule_row[rows] = k
+    return fam, rule_row
+
+
+def _id_orgs(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Organisation family and its rule row of every id (``ordered``: whether they are strictly
+    increasing, if known)."""
+    if arrays.increasing(ids) if ordered is None else ordered:
+        return _org_codes_sorted(ids, rules)
+
+    def one(chunk):
+        return org_codes(*split_ids(chunk), rules)
+
+    parts = arrays.each_chunk(one, ids)
+    if not parts:
+        return np.zeros(0, dtype=np.int16), np.zeros(0, dtype=np.int16)
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(2))
+
+
+def name_rows(ids: pa.Array, rows: np.ndarray, rules: Rules) -> np.ndarray:
+    """``name_codes`` of the ids at ``rows``, in threads over blocks of rows. (``ids`` in one
+    chunk: taking rows of a chunked column joins its chunks every time.)"""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int16)
+    picked = ids.take(pa.array(rows))
+    return np.concatenate(arrays.each_chunk(lambda c: name_codes(split_ids(c)[1], rules), arrays.rechunk(picked)))
+
+
+def fill_names(own_name: np.ndarray, ids: pa.Array, wanted: np.ndarray, rules: Rules) -> None:
+    """Compute the name family of the ``wanted`` rows (a mask) not yet named, in place."""
+    rows = np.flatnonzero(wanted & (own_name == NOT_NAMED))
+    own_name[rows] = name_rows(ids, rows, rules)
+
+
+def _id_rules(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Organisation family, its rule row, and ``own_name`` of every id, all ``NOT_NAMED``: name
+    rules run later, only on the rows that need them (``fill_names``)."""
+    fam, rule = _id_orgs(ids, rules, ordered)
+    return fam, rule, np.full(len(ids), NOT_NAMED, dtype=np.int16)
+
+
+def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray,
+                   ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_id_rules``, copied from an earlier classification for the ids it holds (``pos``: each
+    id's row there, -1 for none), names it computed included, and computed for the rest: they
+    depend on the id alone."""
+    safe = np.maximum(pos, 0)
+    out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
+    new = np.flatnonzero(pos < 0)
+    if len(new):
+        whole = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        # Rows taken in order from ids in order are in order.
+        for o, fresh in zip(out, _id_rules(whole.take(pa.array(new)), rules, ordered)):
+            o[new] = fresh
+    return out
+
+
+def _union_pattern(patterns: list[str]) -> str:
+    parts = []
+    for p in patterns:
+        parts.append(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})")
+    return "|".join(parts)
+
+
+def name_codes(names: pa.Array, rules: Rules) -> np.ndarray:
+    """Family code by name pattern for each repo name; the first matching family in file order wins.
+
+    One pass with all patterns joined finds the names that match any; each family's pattern then
+    runs only on those.
+    """
+    out = np.full(len(names), -1, dtype=np.int16)
+    if len(names) == 0:
+        return out
+    patterns = list(rules.name_pattern.items())
+    any_hit = np.asarray(pc.match_substring_regex(names, _union_pattern([p for _, p in patterns])).fill_null(False), dtype=bool)
+    todo = np.flatnonzero(any_hit)
+    findex = _family_index(rules)
+    for family, pattern in patterns:
+        if not len(todo):
+            break
+        hit = np.asarray(pc.match_substring_regex(names.take(pa.array(todo)), pattern).fill_null(False), dtype=bool)
+        out[todo[hit]] = findex[family]
+        todo = todo[~hit]
+    return out
+
+

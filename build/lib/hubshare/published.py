@@ -1,0 +1,127 @@
+"""Published figures about open-model downloads: ``data/published/figures.csv``.
+
+One row per figure: ``id``, ``value`` (as published: a number, a month ``YYYY-MM``, or words for
+a comparison), ``unit``, ``as_of``, ``measures``, ``source``, ``url``, ``kind`` (``primary``: the
+authors' own text; ``secondary``: someone else's summary; ``derived``: computed from a public data file
+that is not shipped, by this project or by the analysis the source names) and ``bound`` (``exact``, ``lower`` for
+"more than", ``approx`` for "about").
+
+>>> pub = load()
+>>> float(pub.loc["atom-qwen-month-2026-02", "number"])
+153.6
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths, reference
+from .errors import ReferenceDataError
+
+COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "kind", "bound")
+KINDS = ("primary", "secondary", "derived")
+BOUNDS = ("exact", "lower", "approx")
+UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models", "repositories")
+_AS_OF = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?(\.\.\d{4}(-\d{2}(-\d{2})?)?)?$")
+_NUMERIC_UNITS = {"million downloads", "percent", "models", "derivative models", "million models", "repositories"}
+
+
+def load(path: Path | str | None = None) -> pd.DataFrame:
+    """Read and validate the published figures, indexed by ``id``.
+
+    Adds ``number`` (the value as a float where the unit is numeric, else NaN). Raises
+    ``ReferenceDataError`` naming every problem.
+    """
+    path = Path(path) if path is not None else paths.PUBLISHED_CSV
+    table, where, problems = reference.read_table(path, COLUMNS, ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"))
+    n = int(table["id"].duplicated().sum())
+    if n:
+        problems.append(f"column 'id' repeats in {n} rows")
+    for col, allowed in (("kind", KINDS), ("bound", BOUNDS), ("unit", UNITS)):
+        n = int((~table[col].isin(allowed)).sum())
+        if n:
+            problems.append(f"column '{col}' is not one of {', '.join(allowed)} in {n} rows")
+    n = int((~table["as_of"].str.match(_AS_OF)).sum())
+    if n:
+        problems.append(f"column 'as_of' is not a date (YYYY, YYYY-MM, YYYY-MM-DD or a range A..B) in {n} rows")
+    numeric = table["unit"].isin(_NUMERIC_UNITS)
+    number = pd.to_numeric(table["value"].where(numeric), errors="coerce")
+    n = int((numeric & number.isna()).sum())
+    if n:
+        problems.append(f"column 'value' is not a number in {n} rows whose unit is numeric")
+    n = int((numeric & (number < 0)).sum())
+    if n:
+        problems.append(f"column 'value' is negative in {n} rows")
+    months = table["unit"] == "month"
+    n = int((months & ~table["value"].str.match(r"^\d{4}-\d{2}$")).sum())
+    if n:
+        problems.append(f"column 'value' is not a month YYYY-MM in {n} rows whose unit is month")
+    n = int((~table["url"].isin([""]) & ~table["url"].str.startswith("https://")).sum())
+    if n:
+        problems.append(f"column 'url' is not an https address in {n} rows")
+    if problems:
+        raise ReferenceDataError(f"{where}: " + "; ".join(problems))
+    table["number"] = number
+    return table.set_index("id", drop=False)
+
+
+def date_bounds(as_of: str) -> tuple[date, date]:
+    """First and last day an ``as_of`` can mean: a day is itself, a month its first and last
+    day, a year likewise; a range ``A..B`` runs from A's first day to B's last.
+
+    >>> date_bounds("2026-02"), date_bounds("2026-01-13")[0]
+    ((datetime.date(2026, 2, 1), datetime.date(2026, 2, 28)), datetime.date(2026, 1, 13))
+    """
+    first, _, last = as_of.partition("..")
+
+    def one(text: str) -> tuple[date, date]:
+        parts = [int(p) for p in text.split("-")]
+        if len(parts) == 3:
+            return date(*parts), date(*parts)
+        if len(parts) == 2:
+            nxt = date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+            return date(parts[0], parts[1], 1), date.fromordinal(nxt.toordinal() - 1)
+        return date(parts[0], 1, 1), date(parts[0], 12, 31)
+
+    return one(first)[0], one(last or first)[1]
+
+
+def as_date(as_of: str) -> pd.Timestamp:
+    """Where a figure sits on a time axis: its day, or the middle of its month (a range: of its
+    last part).
+
+    >>> str(as_date("2026-03").date()), str(as_date("2026-01-13").date())
+    ('2026-03-15', '2026-01-13')
+    """
+    lo, hi = date_bounds(as_of.partition("..")[2] or as_of)
+    if lo.month == hi.month and lo.year == hi.year:  # a day, or a month drawn on its 15th as the charts do
+        return pd.Timestamp(lo if lo == hi else lo.replace(day=15))
+    return pd.Timestamp(lo) + (pd.Timestamp(hi) - pd.Timestamp(lo)) / 2
+
+
+PUBLISHERS = {"atom": "ATOM", "xinhua": "Xinhua", "alibaba": "Alibaba", "eoi": "EOI", "hf": "Hugging Face", "top50k": "top-50K",
+              "modelpulse": "Model Pulse"}
+"""Short names of who published a figure, by the first word of its id."""
+
+
+def points(ids: list[str], name: str, table: pd.DataFrame | None = None, scale: float = 1e6) -> list[tuple[str, float, str]]:
+    """Published figures as ``(month, value, label)`` for a time axis (``figures.published_points``):
+    the month of ``as_of``, the value times ``scale`` (millions to downloads by default; 0.01
+    for percent to a share), and ``name, publisher`` as the label."""
+    pub = table if table is not None else load()
+    return [(pub.loc[i, "as_of"][:7], float(pub.loc[i, "number"]) * scale, f"{name}, {PUBLISHERS.get(i.split('-')[0], i.split('-')[0])}")
+            for i in ids]
+
+
+def cite(table: pd.DataFrame, fig_id: str) -> str:
+    """One-line citation of a figure: value, unit, as-of date, kind and source."""
+    try:
+        r = table.loc[fig_id]
+    except KeyError:
+        raise ReferenceDataError(f"published figure {fig_id!r} is not in the table") from None
+    bound = {"lower": "more than ", "approx": "about ", "exact": ""}[r["bound"]]
+    return f"{bound}{r['value']} {r['unit']} ({r['as_of']}; {r['kind']}: {r['source']})"
