@@ -157,6 +157,16 @@ def test_bad_snapshot_parameter_stops_report_with_one_line(tmp_path):
     assert all(p.read_bytes() == b for p, b in before.items())
 
 
+def test_a_history_folder_without_counts_stops_report_before_any_notebook(tmp_path):
+    bad = tmp_path / "not-a-history"
+    bad.mkdir()
+    (bad / "notes.txt").write_text("no snapshots here")
+    r = subprocess.run([sys.executable, "-m", "hubshare.report"], capture_output=True, text=True, cwd=paths.ROOT,
+                       env={**__import__("os").environ, "HUBSHARE_SNAPSHOTS": str(bad)}, timeout=120)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "HUBSHARE_SNAPSHOTS" in r.stderr and "all-time" in r.stderr, r.stderr
+    assert not (paths.REPORTS / bad.name).exists()  # nothing of a report was written
+
+
 def test_html_export_and_index(tmp_path):
     page = report.export_html(paths.NOTEBOOKS / "03-a-billion-downloads.ipynb", tmp_path)
     html = page.read_text()

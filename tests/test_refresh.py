@@ -311,3 +311,10 @@ def test_progress_after_resume_counts_this_runs_pages_apart(capsys):
     shown.page(5, 1000, 1)
     err = capsys.readouterr().err.splitlines()
     assert err == ["refresh: 1 page, 1,000 models (resumed after 3 pages)", "refresh: 2 pages, 2,000 models (resumed after 3 pages)"]
+
+
+def test_a_refresh_refused_before_any_request_prints_one_line(fakehub, tmp_path):
+    assert run(fakehub, tmp_path, "x", "--author", "Qwen").returncode == 0
+    cmd = [c for c in refresh_cmd(tmp_path, "x", "--author", "Qwen") if c != "--quiet"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=refresh_env(fakehub), timeout=120)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and r.stderr.startswith("error: "), r.stderr  # no plan line first

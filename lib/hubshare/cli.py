@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__, fmt, paths
-from .errors import ClaimFileError, HistoryError, HubshareError, RefreshError
+from .errors import ClaimFileError, HubshareError, RefreshError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -242,8 +242,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     listings = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
     label = args.label or datetime.now(UTC).strftime("%Y-%m-%d")
-    if not args.quiet:
-        print(refresh.plan_line(listings, args.page_size), file=sys.stderr, flush=True)
     try:
         with _sigterm_interrupts():
             path = refresh.refresh(
@@ -430,11 +428,7 @@ def _history(folder: str | None):
     """The history in ``folder``; one error when it holds no snapshot with all-time counts."""
     from . import history
 
-    h = history.History.from_folder(folder)
-    if not len(h):
-        left = "".join(f"; left out: {label} ({why})" for label, why in h.skipped)
-        raise HistoryError(f"{h.coverage}: a month is the difference of two snapshots' all-time counts{left}")
-    return h
+    return history.History.from_folder(folder, required=True)
 
 
 def _month(text: str) -> str:

@@ -215,9 +215,10 @@ class History:
     _checks: list[DayCheck] | None = field(default=None, repr=False)
 
     @classmethod
-    def from_folder(cls, folder: Path | str | None = None) -> History:
+    def from_folder(cls, folder: Path | str | None = None, *, required: bool = False) -> History:
         """Every snapshot folder in ``folder`` (default ``data/snapshots``), read from manifests
-        and parquet metadata only; rows are read when a month or a day check needs them."""
+        and parquet metadata only; rows are read when a month or a day check needs them. With
+        ``required``, a folder holding no snapshot with all-time counts is a ``HistoryError``."""
         folder = Path(folder) if folder is not None else paths.SNAPSHOTS
         if not folder.is_dir():
             raise HistoryError(f"{paths.relative(folder)}: no such folder of snapshots")
@@ -238,7 +239,11 @@ class History:
                                  recorded=DayCheck(**recorded) if isinstance(recorded, dict) else None,
                                  passed_over=list(manifest.get("passed_over", []))))
             synthetic = synthetic or bool(manifest.get("synthetic"))
-        return cls(sorted(entries, key=lambda e: e.taken_at), skipped, source=paths.relative(folder), synthetic=synthetic)
+        found = cls(sorted(entries, key=lambda e: e.taken_at), skipped, source=paths.relative(folder), synthetic=synthetic)
+        if required and not entries:
+            left = "".join(f"; left out: {label} ({why})" for label, why in skipped)
+            raise HistoryError(f"{found.coverage}: a month is the difference of two snapshots' all-time counts{left}")
+        return found
 
     @classmethod
     def from_snapshots(cls, snaps: list[Snapshot], source: str = "", synthetic: bool = False) -> History:

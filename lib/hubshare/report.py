@@ -169,7 +169,7 @@ def _other_data() -> tuple[str | None, object]:
 
     snap = snapshot.load(paths.default_snapshot())
     folder = paths.default_history()
-    hist = history.History.from_folder(folder) if folder is not None else None
+    hist = history.History.from_folder(folder, required=True) if folder is not None else None
     parts = [snap.label if os.environ.get("HUBSHARE_SNAPSHOT") else "", folder.resolve().name if folder is not None else ""]
     label = "-".join(p for p in parts if p) or None
     return label, hist

@@ -336,7 +336,7 @@ def refresh(
                  "rate_waits": 0, "waited_s": 0.0}
         _write_json(work / STATE_FILE, state)
 
-    shown = Progress(progress, label)
+    shown = Progress(progress, label, plan_line(listings, page_size) if progress else "")
     fetcher = Fetcher(max_retries=max_retries, timeout=timeout, backoff_base=backoff_base, max_wait=max_wait, on_state=shown.state)
     # A resumed refresh has its waits so far counted against the budget.
     fetcher.waited = float(state.get("waited_s", 0.0))
@@ -409,19 +409,31 @@ class Progress:
 
     EVERY = 25  # pages between plain lines
 
-    def __init__(self, mode: str | bool, label: str):
+    def __init__(self, mode: str | bool, label: str, plan: str = ""):
         self.mode = "bar" if mode is True else (mode or None)
+        self.label, self.plan = label, plan
         self.models = 0
         self.earlier: int | None = None
         """Pages an earlier, interrupted run completed (``--resume``): counted apart from this run's."""
         self.bar = None
+        self.started = False
+
+    def _start(self) -> None:
+        """The plan line and the bar, once the Hub has answered or made us wait: a refresh that
+        fails before that prints its one error line and nothing else."""
+        if self.started or not self.mode:
+            return
+        self.started = True
+        if self.plan:
+            print(self.plan, file=sys.stderr, flush=True)
         if self.mode == "bar":
             from huggingface_hub.utils import tqdm
 
-            self.bar = tqdm(desc=f"refresh {label}", unit=" models", dynamic_ncols=True, file=sys.stderr)
+            self.bar = tqdm(desc=f"refresh {self.label}", unit=" models", dynamic_ncols=True, file=sys.stderr)
 
     def page(self, pages: int, models: int, retries: int) -> None:
         """One more page done: ``pages`` in all (an earlier run's included), ``models`` in it."""
+        self._start()
         if self.earlier is None:
             self.earlier = pages - 1
         self.models += models
@@ -434,6 +446,8 @@ class Progress:
             print(f"refresh: {fmt.plural(done, 'page')}, {fmt.plural(self.models, 'model')}{resumed}", file=sys.stderr, flush=True)
 
     def state(self, text: str) -> None:
+        if text:
+            self._start()
         if self.bar is not None:
             self.bar.set_postfix_str(text or "")
         elif self.mode == "lines" and text:
