@@ -312,8 +312,10 @@ def test_offline_and_missing_dataset_are_clear_errors(fakehub, tmp_path):
     assert r.returncode == 1 and "HF_HUB_OFFLINE" in r.stderr and r.stderr.count("\n") == 1
     r = hub_import(fakehub, tmp_path, "--date", "2026-02-01")
     assert r.returncode == 1 and "not found" in r.stderr and r.stderr.count("\n") == 1
+    n = len(fakehub.requests)
     r = hub_import(fakehub, tmp_path, "--date", "2026-02-30")
-    assert r.returncode == 1 and "not a day" in r.stderr and fakehub.requests[-1].path != "/api/datasets"
+    assert r.returncode == 2 and "is not a date YYYY-MM-DD" in r.stderr  # bad usage, as a bad month is
+    assert len(fakehub.requests) == n  # refused before any request
 
 
 def test_import_json_manifest_has_no_token_or_local_path(hubstats, tmp_path):

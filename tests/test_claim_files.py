@@ -3,6 +3,7 @@ are checked, bad files get one line each, and a history imports what the claims'
 
 import json
 
+import pandas as pd
 import pytest
 from test_history import day, folder
 
@@ -63,13 +64,34 @@ def test_the_article_claims_from_files_are_what_the_code_gave(before, after, sce
         for key in ("text", "value", "unit", "holds", "note", "definition", "snapshot"):
             assert _same(old["measured"][key], new["measured"][key]), key
     if scenario == "history":
-        assert _same(old["history"], new["history"])
+        # The history is synthetic: its lines are what they were, bar the published value set beside
+        # them, which synthetic data no longer carries (nor a difference from it).
+        for was, now in zip(old["history"], new["history"], strict=True):
+            assert _same({k: v for k, v in was.items() if k not in ("published", "difference")}, now)
+            assert now["synthetic"] and now["published"] is None and now["difference"] is None
         assert new["measured"] is not None and new["measured"]["definition"] is not None  # measured in the claim's own period
 
 
-def test_the_history_table_is_what_the_code_gave(before, after):
+def test_the_history_table_is_what_the_code_gave_bar_the_published_column(before, after):
     rows = claims.history_table(list(after["history"].values())).to_dict(orient="records")
-    assert rows == before["history_table"]
+    assert len(rows) == len(before["history_table"])
+    for was, now in zip(before["history_table"], rows):
+        assert {k: v for k, v in was.items() if k not in ("published", "difference")} == {k: v for k, v in now.items() if k != "a real history sets it beside"}
+        assert "published" not in now and "difference" not in now  # synthetic: never beside a real figure
+
+
+def test_synthetic_data_is_never_set_beside_a_real_figure(after):
+    c1 = after["history"]["C1"]
+    assert all(f.synthetic and "vs published" not in f.text and "a real history sets it beside atom-qwen-cum-2026-03" in f.text
+               for f in c1.from_history)
+    assert c1.measured.text.startswith("SYNTHETIC: ") and c1.measured.holds is None
+    from hubshare import figures
+
+    fig, ax = figures.new()
+    figures.cumulative_lines(ax, pd.DataFrame({"Qwen": [1.0, 2.0]}, index=["2026-01", "2026-02"]), [("2026-02", 2.0, "Qwen, ATOM")],
+                             [("2026-01", "passes")], synthetic=True)
+    assert not ax.lines[1:] or all(line.get_marker() != "D" for line in ax.lines)
+    assert ax.get_xlabel() == figures.SYNTHETIC_NOTE
 
 
 def test_every_shipped_claim_reads_and_names_its_notebook():

@@ -167,6 +167,14 @@ def test_a_history_folder_without_counts_stops_report_before_any_notebook(tmp_pa
     assert not (paths.REPORTS / bad.name).exists()  # nothing of a report was written
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_synthetic_outputs_carry_no_published_figure_nor_difference(path):
+    text = outputs_text(load(path))
+    if "SYNTHETIC" not in text:
+        return
+    assert "vs published" not in text and "<th>difference</th>" not in text and "<th>published</th>" not in text
+
+
 def test_html_export_and_index(tmp_path):
     page = report.export_html(paths.NOTEBOOKS / "03-a-billion-downloads.ipynb", tmp_path)
     html = page.read_text()

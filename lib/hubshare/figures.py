@@ -11,6 +11,7 @@ so a rerun on the same data writes byte-identical PNG files.
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -361,27 +362,42 @@ def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", perc
     ax.legend(ncols=min(4, len(table.columns)), loc="best")
 
 
-def cumulative_lines(ax, curves, points=(), markers=()) -> None:
+SYNTHETIC_NOTE = "published figures are not drawn beside synthetic data: a real history sets them here"
+
+
+def cumulative_lines(ax, curves, points=(), markers=(), synthetic: bool = False) -> None:
     """Cumulative curves by month's end (log scale), published figures as diamonds, and dotted
-    markers ``(month, label)`` for months a source names."""
+    markers ``(month, label)`` for months a source names; on ``synthetic`` data, neither (a note
+    says why)."""
     month_lines(ax, curves, log=True, ylabel="cumulative downloads at the month's end", at="end")
+    if synthetic:
+        _synthetic_note(ax)
+        return
     if points:
-        published_points(ax, points, legend="published figure")
+        published_points(ax, points)
     for row, (month, label) in enumerate(markers):
         month_marker(ax, month, label, row)
 
 
-def share_lines(ax, table, points=(), threshold: float | None = 0.5, ylabel: str = "share of the month's downloads") -> None:
+def share_lines(ax, table, points=(), threshold: float | None = 0.5, ylabel: str = "share of the month's downloads",
+                synthetic: bool = False) -> None:
     """Shares by month, one line per column, a dashed line at ``threshold`` and published shares
-    as diamonds."""
+    as diamonds (not on ``synthetic`` data)."""
     month_lines(ax, table, percent=True, ylabel=ylabel)
     if threshold is not None:
         ax.axhline(threshold, color="#333333", linestyle="--", linewidth=0.8)
-    if points:
+    if synthetic:
+        _synthetic_note(ax)
+    elif points:
         published_points(ax, points, percent=True)
 
 
-def published_points(ax, points, *, percent: bool = False, legend: str = "published figure") -> None:
+def _synthetic_note(ax) -> None:
+    # Under the month axis, which has no label of its own: it never covers a line.
+    ax.set_xlabel(SYNTHETIC_NOTE, fontsize=8.5, color="#555555")
+
+
+def published_points(ax, points, *, percent: bool = False, legend: str = "published figure (data/published/figures.csv)") -> None:
     """Published figures on a time axis: ``points`` are ``(month YYYY-MM, value, label)`` drawn
     as black diamonds mid-month (values in downloads, or shares 0–1 with ``percent``), each
     labelled with its value; the legend gets one entry."""
@@ -478,6 +494,8 @@ def chart(draw, *args, name: str, title: str, source: str, snapshot=None, defini
         raise ValueError("chart needs notebook= (or setup_notebook(NOTEBOOK) first)")
     folder = kw.pop("folder", None)
     fig, ax = new(width=width, height=height)
+    if synthetic and "synthetic" in inspect.signature(draw).parameters:  # it leaves out what only real data may carry
+        kw["synthetic"] = True
     draw(ax, *args, **kw)
     ax.set_title(("SYNTHETIC: " if synthetic and not title.startswith("SYNTHETIC") else "") + title)
     return save(fig, notebook, name, source=source, snapshot=snapshot, definition=definition, synthetic=synthetic, period=period,

@@ -583,13 +583,15 @@ class Months:
             return "No month measured: nothing corrected."
         from . import fmt
 
+        n = {k: int(c[k].sum()) for k in ("renamed", "ambiguous", "appeared", "passed_over")}
+        were = {k: "was" if v == 1 else "were" for k, v in n.items()}
         parts = [
-            f"{c['renamed'].sum()} renamed repos were matched to their old ids and counted by the difference of their counters "
-            f"(counted as new, they would have added {fmt.count(c['rename_effect'].sum())} of downloads from before the month)",
-            f"{c['ambiguous'].sum()} gone repos had several rename candidates and were left unmatched",
-            f"{c['appeared'].sum()} repos appeared with a creation date before their month, counted whole: "
+            f"{fmt.plural(n['renamed'], 'renamed repo')} {were['renamed']} matched to their old ids and counted by the difference of their "
+            f"counters (counted as new, they would have added {fmt.count(c['rename_effect'].sum())} of downloads from before the month)",
+            f"{fmt.plural(n['ambiguous'], 'gone repo')} had several rename candidates and {were['ambiguous']} left unmatched",
+            f"{fmt.plural(n['appeared'], 'repo')} appeared with a creation date before their month, counted whole: "
             f"{fmt.count(c['appeared_downloads'].sum())} that may belong to earlier months",
-            f"{c['passed_over'].sum()} bad census days near a boundary (partial, stale, stalled or rolled back) were passed over",
+            f"{fmt.plural(n['passed_over'], 'bad census day')} near a boundary (partial, stale, stalled or rolled back) {were['passed_over']} passed over",
         ]
         return f"Over {len(c)} month{'s' if len(c) != 1 else ''}: " + "; ".join(parts) + "."
 

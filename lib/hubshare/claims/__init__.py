@@ -225,16 +225,21 @@ def result(claim_id: str, snap: Snapshot | None = None, hist: history.History | 
 
 def history_table(results: list[Result]) -> pd.DataFrame:
     """Every claim's history measurements as one table: claim, what, period, Definition, measured,
-    published, relative difference (empty where the history does not cover the period)."""
+    published, relative difference (empty where the history does not cover the period). On a
+    synthetic history there is no published column nor difference: synthetic data is never set
+    beside a real figure; ``a real history sets it beside`` names the figure instead."""
     rows = []
     for r in results:
         for f in r.from_history or []:
-            rows.append({"claim": r.claim.id, "what": ("SYNTHETIC: " if f.synthetic else "") + f.what, "period": f.period,
-                         "definition": f"{f.universe} × {f.attribution}",
-                         "measured": f.show(f.value) if f.value is not None else "not measurable",
-                         "published": f.show(f.published) if f.published is not None else "",
-                         "difference": f"{100 * f.difference:+.1f}%" if f.difference is not None else "",
-                         "note": f.note})
+            row = {"claim": r.claim.id, "what": ("SYNTHETIC: " if f.synthetic else "") + f.what, "period": f.period,
+                   "definition": f"{f.universe} × {f.attribution}",
+                   "measured": f.show(f.value) if f.value is not None else "not measurable"}
+            if f.synthetic:
+                row["a real history sets it beside"] = f.figure or ""
+            else:
+                row["published"] = f.show(f.published) if f.published is not None else ""
+                row["difference"] = f"{100 * f.difference:+.1f}%" if f.difference is not None else ""
+            rows.append({**row, "note": f.note})
     return pd.DataFrame(rows)
 
 

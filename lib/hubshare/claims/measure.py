@@ -76,9 +76,15 @@ class FromHistory:
     synthetic: bool = False
 
     @property
+    def beside(self) -> float | None:
+        """The published value to set beside the measured one: None on synthetic data, which is
+        never compared with a real figure."""
+        return None if self.synthetic else self.published
+
+    @property
     def difference(self) -> float | None:
-        """(value − published) / published; None without both."""
-        if self.value is None or not self.published:
+        """(value − published) / published; None without both, and on synthetic data."""
+        if self.value is None or not self.beside:
             return None
         return (self.value - self.published) / self.published
 
@@ -89,6 +95,8 @@ class FromHistory:
         if self.value is None:
             return f"{head}: {self.note}"
         shown = self.show(self.value)
+        if self.published is not None and self.synthetic:
+            return f"{head}: {shown}" + (f"; {self.note}" if self.note else "") + f"; a real history sets it beside {self.figure}"
         if self.published is None:
             return f"{head}: {shown}" + (f"; {self.note}" if self.note else "")
         return f"{head}: {shown} vs published {self.show(self.published)} ({self.figure}), {100 * self.difference:+.1f}%" + (
@@ -101,7 +109,7 @@ class FromHistory:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``history`` of ``claims --json``)."""
         return {"what": self.what, "period": self.period, "universe": self.universe, "attribution": self.attribution,
-                "unit": self.unit, "value": self.value, "figure": self.figure, "published": self.published,
+                "unit": self.unit, "value": self.value, "figure": self.figure, "published": self.beside,
                 "difference": self.difference, "note": self.note, "synthetic": self.synthetic}
 
 
@@ -456,7 +464,15 @@ def _figure_label(expr: str, known: dict[str, Any]) -> str:
 
 
 def from_history(m: Measure, reader: Reader) -> Measurement:
-    """The claim's own measurement from a history, in its own period (no stand-in)."""
+    """The claim's own measurement from a history, in its own period (no stand-in). On a
+    synthetic history it is marked SYNTHETIC and the claim's test is not applied."""
+    found = _from_history(m, reader)
+    if reader.h.synthetic:
+        found.text, found.holds = f"SYNTHETIC: {found.text}", None
+    return found
+
+
+def _from_history(m: Measure, reader: Reader) -> Measurement:
     d = m.definition("downloads_all_time" if m.metric != "30d" else "downloads_30d")
     value, why = value_from_history(m, reader)
     label = reader.h.source or "the history"
