@@ -35,7 +35,7 @@ def import_file(path, out, *args, taken_at="2026-02-01T00:00:00Z"):
 
 def test_file_import_keeps_every_row_and_field(tmp_path):
     rows = census_file(tmp_path / "models.parquet", extra=True)
-    r = import_file(tmp_path / "models.parquet", tmp_path / "snaps")
+    r = import_file(tmp_path / "models.parquet", tmp_path / "snaps", "--census")
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""  # the extra column is ignored without a word
     snap = snapshot.load(tmp_path / "snaps" / "hub-stats-2026-02-01")
@@ -46,6 +46,24 @@ def test_file_import_keeps_every_row_and_field(tmp_path):
     assert m["source"]["sha256"] == snapshot.sha256_file(tmp_path / "models.parquet")
     assert m["source"]["size"] == (tmp_path / "models.parquet").stat().st_size
     assert "with all-time counts" in r.stdout
+
+
+def test_a_small_file_is_a_subset_everywhere_it_is_shown(tmp_path):
+    census_file(tmp_path / "models.parquet", n=4_167)
+    r = import_file(tmp_path / "models.parquet", tmp_path / "snaps")
+    assert r.returncode == 0 and "4,167 rows, far fewer than a census of 2026-02-01: imported as a subset" in r.stderr
+    snap = tmp_path / "snaps" / "hub-stats-2026-02-01"
+    m = snapshot.load(snap).manifest
+    assert m["coverage"] == "subset" and m["census"] is False
+    shares = run_cli("shares", "--snapshot", str(snap))
+    assert "a subset, not a census: shares are shares of the subset's repos" in shares.stdout
+    assert json.loads(run_cli("shares", "--snapshot", str(snap), "--json").stdout)["coverage"] == "subset"
+    c2 = next(c for c in json.loads(run_cli("claims", "--snapshot", str(snap), "--json").stdout) if c["id"] == "C2")
+    assert "subset of a census" in c2["measured"]["note"]
+    assert "A subset of a census" in snapshot.load(snap).describe()
+    r = import_file(tmp_path / "models.parquet", tmp_path / "whole", "--census")
+    assert snapshot.load(tmp_path / "whole" / "hub-stats-2026-02-01").coverage == "census"
+    assert import_file(tmp_path / "models.parquet", tmp_path / "x", "--census", taken_at=None).returncode == 2
 
 
 def test_nested_base_models_and_list_tags_are_mapped(tmp_path):
@@ -82,7 +100,7 @@ def test_conflicting_sources_are_usage_errors(tmp_path, args):
 
 def test_a_missing_optional_column_becomes_null_with_one_warning(tmp_path):
     census_file(tmp_path / "m.parquet", drop=["library_name", "baseModels"])
-    r = import_file(tmp_path / "m.parquet", tmp_path / "s")
+    r = import_file(tmp_path / "m.parquet", tmp_path / "s", "--census")
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("warning:") == 1 and "library_name, baseModels" in r.stderr
     snap = snapshot.load(tmp_path / "s" / "hub-stats-2026-02-01")

@@ -128,8 +128,8 @@ def cmd_shares(args: argparse.Namespace) -> int:
         _print_json(t.to_dict())
         return 0
     print(f"{snap.label} ({snap.date}) · {d.label}" + (f" · by {args.by}" if args.by != "family" else ""))
-    if snap.is_sample:
-        print("a sample, not a census: shares are shares of the sample")
+    if snap.coverage in ("sample", "subset"):
+        print(f"a {snap.coverage}, not a census: shares are shares of the {snap.coverage}'s repos")
     if d.universe == "atom":
         print(_atom_coverage(snap))
     shown = t.rows.assign(
@@ -279,6 +279,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise UsageError("hubshare import hub-stats: give exactly one of --file, --date and --revision (see --help)")
     if args.file and not args.taken_at:
         raise UsageError("hubshare import hub-stats: --file needs --taken-at ISO-TIME: no date can be read from the file (see --help)")
+    if args.census and not args.file:
+        raise UsageError("hubshare import hub-stats: --census goes with --file; a census day of the dataset is measured as it is (see --help)")
     if args.taken_at and not args.file:
         raise UsageError("hubshare import hub-stats: --taken-at goes with --file; --date and --revision take the commit's time (see --help)")
     if args.label and args.date:
@@ -293,7 +295,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     say = (lambda line: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with _sigterm_interrupts():
         if args.file:
-            written = [census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite, warn=_warn)]
+            written = [census.import_file(args.file, args.out, args.label, taken_at=args.taken_at, overwrite=args.overwrite,
+                                          census=args.census, warn=_warn)]
         elif args.revision:
             written = [census.import_revision(args.out, args.label, revision=args.revision, endpoint=args.endpoint, full=args.full,
                                               overwrite=args.overwrite, warn=_warn, say=say)]
@@ -634,6 +637,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="the census days that measure that day's 00:00 UTC: the good census "
                                                         "days around it (bad days passed over), those not in --out yet")
     i.add_argument("--revision", metavar="SHA", help="the census one dataset commit serves (the file's own last upload)")
+    i.add_argument("--census", action="store_true", help="with --file: the file is a whole census although it is small "
+                                                        "(under 1,000,000 rows from 2025 on, a file is imported as a subset)")
     i.add_argument("--full", action="store_true", help="download the whole file and check its sha256 (default: read only the "
                                                      "columns hubshare uses, by byte ranges)")
     i.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",

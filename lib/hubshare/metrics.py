@@ -139,6 +139,8 @@ class ShareTable:
     snapshot_date: str = ""
     models_counted: int = 0
     models_without_metric: int = 0
+    coverage: str = "census"
+    """What the snapshot covers (``Snapshot.coverage``): shares of a sample or subset are of its repos."""
 
     def share_of(self, name: str) -> float:
         """Share (0–1) of one name (family, organisation or region); 0 when absent."""
@@ -153,6 +155,7 @@ class ShareTable:
         return {
             "definition": self.definition.to_dict(),
             "snapshot": {"label": self.snapshot_label, "date": self.snapshot_date},
+            "coverage": self.coverage,
             "by": self.by,
             "total": self.total,
             "models_counted": self.models_counted,
@@ -346,6 +349,7 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
         snapshot_date=snap.date,
         models_counted=int(models.sum()),
         models_without_metric=int(in_universe - models.sum()),
+        coverage=snap.coverage,
     )
 
 

@@ -33,6 +33,7 @@ WINDOW_NOTE = "A 30-day window, not the calendar month of the claim."
 ROLLING_NOTE = ("A rolling 30-day count is not a calendar month: a month needs the all-time counters of two snapshots, "
                 "one at each end (hubshare diff).")
 SAMPLE_NOTE = "This snapshot is a sample, not a census: totals are those of the sample's repos only."
+SUBSET_NOTE = "This snapshot is a subset of a census, not the whole Hub: totals are those of the subset's repos only."
 CONCENTRATION = ("top-share", "below")
 
 
@@ -211,7 +212,7 @@ def _shares(snap: Snapshot, d: Definition, by: str) -> metrics.ShareTable | None
 
 def _measured(snap: Snapshot, d: Definition, text: str, value: float | None, unit: str, holds: bool | None,
               notes: list[str], alternatives: list | None = None) -> Measurement:
-    notes = [*notes, SAMPLE_NOTE if snap.is_sample else ""]
+    notes = [*notes, {"sample": SAMPLE_NOTE, "subset": SUBSET_NOTE}.get(snap.coverage, "")]
     return Measurement(text=text, value=value, unit=unit, definition=d, snapshot_label=snap.label, snapshot_date=snap.date,
                        holds=holds, note=" ".join(filter(None, notes)), alternatives=alternatives or [])
 

@@ -189,12 +189,14 @@ def _iso(ts: datetime | str) -> str:
 
 
 def import_file(path: Path | str, out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, taken_at: datetime | str,
-                overwrite: bool = False, source: dict[str, Any] | None = None,
+                overwrite: bool = False, source: dict[str, Any] | None = None, census: bool = False,
                 warn: Callable[[str], None] = log.warning) -> Path:
     """Convert a hub-stats ``models.parquet`` on disk and save it as snapshot ``out/label``.
 
     ``taken_at`` is when the census was taken (the dataset commit's time); ``label`` defaults to
-    ``hub-stats-YYYY-MM-DD`` of that time. ``source`` adds to the manifest's source record.
+    ``hub-stats-YYYY-MM-DD`` of that time. ``source`` adds to the manifest's source record. A file
+    far smaller than a census of its time is recorded as a subset (``coverage_of``) unless
+    ``census``.
     """
     path = Path(path)
     if not path.is_file():
@@ -213,14 +215,34 @@ def import_file(path: Path | str, out: Path | str = paths.SNAPSHOTS, label: str 
     for line in conv.warnings:
         warn(line)
     record = {"dataset": DATASET, "file": FILENAME, "sha256": digest, "size": size, "bytes_read": size, **(source or {})}
-    return _save(conv, target, taken, record, overwrite=overwrite, where=str(path))
+    if coverage_of(conv.table.num_rows, taken, census) == "subset":
+        warn(f"{path}: {conv.table.num_rows:,} rows, far fewer than a census of {taken[:10]}: imported as a subset "
+             "(shares are those of its repos); --census if it is the whole census")
+    return _save(conv, target, taken, record, overwrite=overwrite, where=str(path), census=census)
+
+
+SUBSET_BELOW = 1_000_000
+"""Rows under which a hub-stats file of 2025 or later is a subset of a census, not a census: the Hub
+had 2.43 million public models in January 2026 (Hugging Face's summer 2026 report)."""
+SUBSET_FROM = "2025-01-01"
+
+
+def coverage_of(rows: int, taken: str, census: bool = False) -> str:
+    """``census``, or ``subset`` for a file far smaller than a census of its time (``SUBSET_BELOW``
+    rows from ``SUBSET_FROM`` on), unless ``census`` says it is whole.
+
+    >>> coverage_of(4_167, "2026-02-01T13:16:13Z"), coverage_of(4_167, "2026-02-01T13:16:13Z", census=True)
+    ('subset', 'census')
+    """
+    return "census" if census or rows >= SUBSET_BELOW or taken < SUBSET_FROM else "subset"
 
 
 def _save(conv: Conversion, target: Path, taken: str, record: dict[str, Any], *, overwrite: bool, where: str,
-          extra: dict[str, Any] | None = None) -> Path:
+          extra: dict[str, Any] | None = None, census: bool = False) -> Path:
+    coverage = coverage_of(conv.table.num_rows, taken, census)
     manifest = snapshot.build_manifest(
         conv.table, label=target.name, source=record, created_at=taken,
-        extra={"census": True, "sample": False, "all_time": conv.all_time, "columns_missing": conv.missing,
+        extra={"census": coverage == "census", "coverage": coverage, "sample": False, "all_time": conv.all_time, "columns_missing": conv.missing,
                "columns_left_out": conv.left_out, **(extra or {})},
     )
     try:
