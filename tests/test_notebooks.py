@@ -187,6 +187,8 @@ def test_html_export_and_index(tmp_path):
     board, table, listed = index.index("00-overview-verdicts.svg"), index.index("<table"), index.index("href='03-a-billion-downloads.html'")
     assert board < table < listed
     assert "does-not-hold" in index and "holds-narrowly, secondary-only" in index
+    named = report.write_index(tmp_path, [page], results, paths.SHIPPED_FIGURES, data="Measured on X: a subset of 4,167 models of 2026-02-01.").read_text()
+    assert "Measured on X: a subset of 4,167 models" in named and "<th>measured on</th>" in named
     assert "C1: did Qwen have nearly 1 billion cumulative downloads by March 2026?" in index
 
 

@@ -100,6 +100,22 @@ def export_html(path: Path, out_dir: Path) -> Path:
     return out
 
 
+def data_line(snap, hist=None) -> str:
+    """The data a report measures, in one line: the snapshot (what it covers) and the history.
+
+    >>> from hubshare import snapshot
+    >>> data_line(snapshot.load(paths.SAMPLE_SNAPSHOT))[:72]
+    'Measured on 2026-05-16-trending-sample: a sample of 1,000 models of 2026'
+    """
+    what = {"synthetic": "a synthetic snapshot"}.get(snap.coverage, f"a {snap.coverage}")
+    line = f"Measured on {snap.label}: {what} of {len(snap):,} models of {snap.date}"
+    if hist is not None:
+        line += f"; {hist.describe().splitlines()[0]}"
+    else:
+        line += "; history: the seeded SYNTHETIC one of hubshare.synthetic (notebooks 03, 05, 06, 10, 11)"
+    return line + "."
+
+
 def write_claims(out_dir: Path, hist=None) -> list:
     """``claims.json`` and ``claims.txt`` in ``out_dir``; returns the results."""
     from . import claims, snapshot
@@ -130,7 +146,8 @@ def notebook_question(path: Path) -> tuple[str, str]:
     return title, nb.metadata.get("hubshare", {}).get("question", "")
 
 
-def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Path, notebooks_dir: Path | None = None) -> Path:
+def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Path, notebooks_dir: Path | None = None,
+                data: str = "") -> Path:
     """``index.html``: for each claim set (the claims of one source), its verdict board and its
     claims table; then every notebook with the question it answers."""
     from . import claims, figures
@@ -138,6 +155,7 @@ def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Pa
     esc = html.escape
     parts = ["<!doctype html><html><head><meta charset='utf-8'><title>hubshare report</title>",
              f"<style>{STYLE}</style></head><body><h1>Claims about open-model downloads on the Hugging Face Hub, checked</h1>",
+             f"<p><strong>{esc(data)}</strong></p>" if data else "",
              f"<p>{len(results)} claims from {len(figures.board_names(results))} sources, each a file in <code>data/claims/</code>, "
              "judged against the published figures of <code>data/published/figures.csv</code>. A verdict counts faithful readings "
              "only: <em>holds</em> under every one, <em>holds-narrowly</em> under some, <em>does-not-hold</em> under none; "
@@ -196,7 +214,10 @@ def main() -> int:
             series = [Path(shutil.copy(nb, out_dir / "notebooks" / nb.name)) for nb in series]
         for nb, secs in run_all(series):
             print(f"  ran {nb.name} in {secs:.1f} s")
-        index = write_index(out_dir, [export_html(nb, out_dir) for nb in series], results, figures_dir, series[0].parent if series else None)
+        from . import snapshot
+
+        index = write_index(out_dir, [export_html(nb, out_dir) for nb in series], results, figures_dir, series[0].parent if series else None,
+                            data=data_line(snapshot.load(paths.default_snapshot()), hist))
     except Exception as exc:  # one line for the user; the notebook and cell are named
         print(f"error: {exc}", file=sys.stderr)
         return 1

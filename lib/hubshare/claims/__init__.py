@@ -248,6 +248,7 @@ def table(results: list[Result]) -> pd.DataFrame:
     return pd.DataFrame([{"claim": r.claim.id, "whose": r.claim.whose.short, "words": r.claim.words, "verdict": r.verdict_text,
                           "holds under": "; ".join(r.holds_under) or "—", "notes": "; ".join(r.notes),
                           "measured": r.measured.text if r.measured else "",
+                          "measured on": r.measured.coverage if r.measured else "",
                           "definition": r.measured.definition.key if r.measured and r.measured.definition else ""}
                          for r in results])
 

@@ -50,12 +50,15 @@ class Measurement:
     holds: bool | None
     note: str = ""
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    coverage: str = "census"
+    """What the data measured covers: ``census``, ``subset``, ``sample`` or ``synthetic`` (a
+    snapshot's ``coverage``; a history's is ``synthetic`` or ``census``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: ``value`` is the number the claim's test compares (in ``unit``)."""
         return {"text": self.text, "value": self.value, "unit": self.unit, "holds": self.holds,
                 "definition": self.definition.to_dict() if self.definition else None,
-                "snapshot": {"label": self.snapshot_label, "date": self.snapshot_date}, "note": self.note,
+                "snapshot": {"label": self.snapshot_label, "date": self.snapshot_date}, "coverage": self.coverage, "note": self.note,
                 "alternatives": self.alternatives}
 
 
@@ -213,7 +216,7 @@ def _shares(snap: Snapshot, d: Definition, by: str) -> metrics.ShareTable | None
 def _measured(snap: Snapshot, d: Definition, text: str, value: float | None, unit: str, holds: bool | None,
               notes: list[str], alternatives: list | None = None) -> Measurement:
     notes = [*notes, {"sample": SAMPLE_NOTE, "subset": SUBSET_NOTE}.get(snap.coverage, "")]
-    return Measurement(text=text, value=value, unit=unit, definition=d, snapshot_label=snap.label, snapshot_date=snap.date,
+    return Measurement(text=text, value=value, unit=unit, definition=d, snapshot_label=snap.label, snapshot_date=snap.date, coverage=snap.coverage,
                        holds=holds, note=" ".join(filter(None, notes)), alternatives=alternatives or [])
 
 
@@ -468,6 +471,7 @@ def from_history(m: Measure, reader: Reader) -> Measurement:
     """The claim's own measurement from a history, in its own period (no stand-in). On a
     synthetic history it is marked SYNTHETIC and the claim's test is not applied."""
     found = _from_history(m, reader)
+    found.coverage = "synthetic" if reader.h.synthetic else "census"
     if reader.h.synthetic:
         found.text, found.holds = f"SYNTHETIC: {found.text}", None
     return found
