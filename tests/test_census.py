@@ -61,6 +61,11 @@ def test_a_small_file_is_a_subset_everywhere_it_is_shown(tmp_path):
     c2 = next(c for c in json.loads(run_cli("claims", "--snapshot", str(snap), "--json").stdout) if c["id"] == "C2")
     assert "subset of a census" in c2["measured"]["note"]
     assert "A subset of a census" in snapshot.load(snap).describe()
+    from hubshare import figures
+
+    note = figures.footnote_text(snapshot.load(snap).source_text, snapshot.load(snap))
+    assert "hub-stats census (cfahlgren1/hub-stats, models.parquet of 2026-02-01" in note and "Apache-2.0" in note
+    assert "(a subset of a census)" in note and "starscreener" not in note and "trending" not in note
     r = import_file(tmp_path / "models.parquet", tmp_path / "whole", "--census")
     assert snapshot.load(tmp_path / "whole" / "hub-stats-2026-02-01").coverage == "census"
     assert import_file(tmp_path / "models.parquet", tmp_path / "x", "--census", taken_at=None).returncode == 2

@@ -441,7 +441,7 @@ def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool =
     if snapshot is not None:
         label = getattr(snapshot, "label", None)
         date = getattr(snapshot, "date", snapshot)
-        sample = " (a sample, not a census)" if getattr(snapshot, "is_sample", False) else ""
+        sample = {"sample": " (a sample, not a census)", "subset": " (a subset of a census)"}.get(getattr(snapshot, "coverage", ""), "")
         parts.append(f"Snapshot: {label + ', ' if label and label != date else ''}{date}{sample}.")
     if period:
         parts.append(f"Period: {period}.")

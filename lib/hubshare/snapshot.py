@@ -203,6 +203,22 @@ class Snapshot:
         return str(self.manifest.get("attribution", ""))
 
     @property
+    def source_text(self) -> str:
+        """Where the snapshot's numbers come from, for chart footnotes and tables, read from its
+        manifest: a hub-stats census day and its commit, a Hub listing, a transcribed listing and
+        who published it, or the synthetic generator."""
+        m = self.manifest
+        src = m.get("source") or {}
+        if m.get("synthetic"):
+            return f"hubshare.synthetic ({src.get('query', 'seeded')})"
+        if src.get("dataset"):
+            rev = str(src.get("revision", ""))[:7]
+            return f"hub-stats census ({src['dataset']}, {src.get('file', 'models.parquet')} of {self.date}" + (f", commit {rev})" if rev else ")")
+        if src.get("via"):
+            return f"Hugging Face Hub API ({src.get('query', 'a listing')}) via {str(src['via']).split(',')[0]}"
+        return f"Hugging Face Hub API listing ({src.get('endpoint', 'the Hub')}, {src.get('query', 'hubshare refresh')}) of {self.date}"
+
+    @property
     def taken_at(self) -> pd.Timestamp:
         """When the Hub was listed (the manifest's ``created_at``), UTC."""
         import pandas as pd

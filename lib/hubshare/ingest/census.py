@@ -221,6 +221,8 @@ def import_file(path: Path | str, out: Path | str = paths.SNAPSHOTS, label: str 
     return _save(conv, target, taken, record, overwrite=overwrite, where=str(path), census=census)
 
 
+ATTRIBUTION = "hub-stats census dataset (huggingface.co/datasets/cfahlgren1/hub-stats), Apache-2.0"
+"""The notice a chart of a census snapshot carries (the dataset's licence, as its downstream users state it)."""
 SUBSET_BELOW = 1_000_000
 """Rows under which a hub-stats file of 2025 or later is a subset of a census, not a census: the Hub
 had 2.43 million public models in January 2026 (Hugging Face's summer 2026 report)."""
@@ -242,7 +244,8 @@ def _save(conv: Conversion, target: Path, taken: str, record: dict[str, Any], *,
     coverage = coverage_of(conv.table.num_rows, taken, census)
     manifest = snapshot.build_manifest(
         conv.table, label=target.name, source=record, created_at=taken,
-        extra={"census": coverage == "census", "coverage": coverage, "sample": False, "all_time": conv.all_time, "columns_missing": conv.missing,
+        extra={"census": coverage == "census", "coverage": coverage, "sample": False, "all_time": conv.all_time,
+               "attribution": ATTRIBUTION, "columns_missing": conv.missing,
                "columns_left_out": conv.left_out, **(extra or {})},
     )
     try:
