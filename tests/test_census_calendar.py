@@ -198,7 +198,7 @@ def test_census_files_carry_the_real_types(population, tmp_path):
     assert a.field("safetensors").type != b.field("safetensors").type  # the fields of safetensors vary by day
     for k in (0, 1):
         r = run_cli("import", "hub-stats", "--file", str(tmp_path / f"d{k}.parquet"), "--taken-at", f"2026-02-0{k + 1}T13:16:00Z",
-                    "--out", str(tmp_path / "s"), "--quiet")
+                    "--out", str(tmp_path / "s"), "--quiet", "--census")  # a small population standing for a census
         assert r.returncode == 0 and r.stderr == "", r.stderr
     snap = snapshot.load(tmp_path / "s" / "hub-stats-2026-02-01")
     assert str(snap.table.column("created_at").type) == "timestamp[us, tz=UTC]" and snap.table.column("gated").null_count == len(snap)
