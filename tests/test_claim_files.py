@@ -111,6 +111,7 @@ constraints = ["in March 2026: the calendar month, 1 March 00:00 UTC to 1 April 
 [whose]
 who = "a newsletter"
 when = "October 2026"
+title = "Issue 42: who downloads what"
 
 [measure]
 metric = "month"
@@ -161,7 +162,7 @@ def test_a_readers_claim_on_a_history_and_a_snapshot(newsletter, march, tmp_path
     assert m["value"] == pytest.approx(40 / 60) and m["holds"] is False and m["definition"]["key"] == "all-uploader-30d"
     assert "30-day window" in m["note"]
     text = run_cli("claims", "--file", str(newsletter), "--snapshots", str(march)).stdout
-    assert 'N1  "more downloads than Llama in March 2026"  (a newsletter of October 2026)' in text
+    assert 'N1  "more downloads than Llama in March 2026"  (a newsletter, "Issue 42: who downloads what" (October 2026))' in text
     assert "Qwen ÷ Llama (March 2026; all × uploader): 3.00×" in text
 
 
@@ -173,6 +174,7 @@ def test_a_readers_claim_on_a_history_and_a_snapshot(newsletter, march, tmp_path
     (("period = \"2026-03\"", "period = \"March 2026\""), "measure.period", "'March 2026' does not parse: metric 'month' takes a month YYYY-MM"),
     (("period = \"2026-03\"", "period = \"2026-13\""), "measure.period", "does not parse"),
     (("[whose]", "[whose]\nwhere = \"x\""), "whose.where", "unknown key"),
+    (("title = \"Issue 42: who downloads what\"\n", ""), "whose", "give 'title', or 'untitled' saying why there is none"),
     (("id = \"B1\"", "id = \"B 1\""), "id", "allowed: letters, digits and hyphens"),
     (("universe = \"all\"", "universe = [\"not a repo\"]"), "measure.universe", "is not a repo id"),
 ])

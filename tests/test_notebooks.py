@@ -93,7 +93,7 @@ def test_every_figure_a_notebook_saves_exists(path):
     names = list(dict.fromkeys([*CHART_NAME.findall(sources), *re.findall(rf"saved figures/{path.stem}-([a-z0-9-]+)\.png", text)]))
     assert names, f"{path.name} saves no figure"
     for name in names:
-        for ext in ("png", "svg"):
+        for ext in ("png", "svg", "csv"):
             assert (paths.SHIPPED_FIGURES / f"{path.stem}-{name}.{ext}").is_file()
         assert f"saved figures/{path.stem}-{name}.png" in text
     for ref in re.findall(r"figures/[a-z0-9-]+\.(?:png|svg)", text + "\n".join(c.source for c in nb.cells)):
@@ -119,7 +119,7 @@ def test_every_committed_figure_comes_from_a_notebook():
         made |= {f"{path.stem}-{n}" for n in CHART_NAME.findall(sources)}
         made |= set(re.findall(r"saved figures/([a-z0-9-]+)\.png", outputs_text(nb)))  # charts a helper names (a board per claim set)
     on_disk = {p.stem for p in paths.SHIPPED_FIGURES.glob("*.png")}
-    assert on_disk == made
+    assert on_disk == made == {p.stem for p in paths.SHIPPED_FIGURES.glob("*.csv")}
 
 
 @pytest.mark.parametrize("cid,slug", CLAIM_NOTEBOOKS.items())

@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -64,6 +65,15 @@ def _print_table(frame: pd.DataFrame) -> None:
     print(frame.to_string(index=False))
 
 
+def _print_csv(frame: pd.DataFrame, about: str) -> None:
+    """A table as CSV on stdout: ``# about`` (the data and the Definition), then the unformatted
+    numbers (``pandas.read_csv(..., comment="#")`` reads it back)."""
+    from .figures import write_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sys.stdout.write(write_csv(frame, Path(tmp) / "table.csv", about).read_text(encoding="utf-8"))
+
+
 def _load(path: str | None):
     from . import snapshot
 
@@ -108,6 +118,10 @@ def cmd_claims(args: argparse.Namespace) -> int:
     snap = loaded.result() if loaded else None
     hist = _history(args.snapshots) if args.snapshots else None
     results = claims.evaluate(snap, hist=hist, claims=chosen)
+    if args.csv:
+        data = ", ".join(x for x in (f"{snap.label} ({snap.date}, {snap.coverage})" if snap else "", hist.source if hist else "") if x)
+        _print_csv(claims.table(results), "claims judged against data/published/figures.csv" + (f"; measured on {data}" if data else ""))
+        return _claim_problems(problems)
     if args.json:
         _print_json([r.to_dict() for r in results])
         return _claim_problems(problems)
@@ -124,6 +138,9 @@ def cmd_shares(args: argparse.Namespace) -> int:
     snap = loaded.result()
     d = metrics.Definition(args.universe, args.attribution, args.metric)
     t = metrics.shares(snap, d, by=args.by)
+    if args.csv:
+        _print_csv(t.rows, f"{snap.source_text}; snapshot {snap.label} ({snap.date}, a {snap.coverage}); {d.label}; by {args.by}")
+        return 0
     if args.json:
         _print_json(t.to_dict())
         return 0
@@ -182,6 +199,9 @@ def cmd_classify(args: argparse.Namespace) -> int:
         out = out.assign(in_snapshot=out["id"].isin(known))
         cols.append("in_snapshot")
     out = out[cols]
+    if args.csv:
+        _print_csv(out, f"hubshare classify: {'lineage through ' + snap.label if args.snapshot else 'by repo id alone'}")
+        return 0
     if args.json:
         records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
         _print_json(records)
@@ -336,6 +356,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
         "appeared_downloads": int(table["appeared_downloads"].sum()),
         "renamed": int(table["renamed"].sum()),
     }
+    if args.csv:
+        _print_csv(table.rename(columns={"interval": "downloads"}),
+                   f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}); "
+                   f"{metrics.Definition(args.universe, args.attribution).universe_label} · by {args.attribution} · grouped by {args.by}")
+        return 0
     if args.json:
         summary["rows"] = [
             {"name": r.name, "downloads": int(r.interval), "share": float(r.share) if summary["total"] else None, "models": int(r.models), "new": int(r.new), "missing": int(r.missing),
@@ -346,7 +371,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         _print_json(summary)
         return 0
     print(f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}), "
-          f"{metrics.Definition(args.universe).label.split(' · ')[0]}, by {args.attribution} {args.by}")
+          f"{metrics.Definition(args.universe, args.attribution).universe_label}, by {args.attribution} {args.by}")
     # With nothing downloaded between the two, a share of it is no number.
     shares = table["share"].map(fmt.percent) if summary["total"] else table["share"].map(lambda _: "n/a")
     shown = table.assign(interval=table["interval"].map(fmt.count), share=shares,
@@ -394,7 +419,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
             break
         result = history.months(h, shown[0], shown[-1], by=by, universe=universe, attribution="uploader", **options)
         top = result.rows[result.rows["month"].isin(shown)].sort_values(["month", "downloads"], ascending=[True, False]).groupby("month").head(5)
-        print(f"\ntop five of each month, {result.definition.label.split(' · ')[0]}, by {by} (uploader):")
+        print(f"\ntop five of each month: {result.label}")
         if len(top):
             print(top.assign(downloads=top["downloads"].map(fmt.count), share=top["share"].map(fmt.percent))[["month", "name", "downloads", "share"]].to_string(index=False))
         for month, reason in result.missing:
@@ -456,11 +481,13 @@ def cmd_months(args: argparse.Namespace) -> int:
     h = _history(args.snapshots)
     result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution,
                             **_months_options(args))
+    if args.csv:
+        _print_csv(result.rows, f"{h.source_text}; {result.label}")
+        return 0
     if args.json:
         _print_json(result.to_records())
         return 0
-    d = result.definition
-    print(f"calendar months · {d.label.split(' · ')[0]} · by {d.label.split(' · ')[1].removeprefix('by ')} · grouped by {args.by}")
+    print(result.label)
     print(f"history: {h.source or 'in memory'}, {h.coverage}")
     for label, why in h.skipped:
         print(f"  left out: {label} ({why})")
@@ -542,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--snapshots", metavar="DIR", help="a folder of census snapshots: measure each published figure for its own period and universe")
     c.add_argument("--file", action="append", metavar="PATH", help="a claim file, or a folder of them (repeatable; default: "
                                                                     "the shipped data/claims); the format: data/claims/README.md")
-    c.add_argument("--json", action="store_true", help="print a JSON list")
+    _add_output_options(c, "print a JSON list")
     c.set_defaults(func=cmd_claims)
 
     s = sub.add_parser("shares", help="totals and shares by family or region under one Definition",
@@ -552,14 +579,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader", help=ATTRIBUTION_HELP)
     s.add_argument("--metric", choices=["downloads_30d", "downloads_all_time"], default="downloads_30d", help="(default: downloads_30d)")
     s.add_argument("--by", choices=["family", "region", "org"], default="family", help="group by family, region or organisation (default: family)")
-    s.add_argument("--json", action="store_true", help="print a JSON object")
+    _add_output_options(s, "print a JSON object")
     s.set_defaults(func=cmd_shares)
 
     k = sub.add_parser("classify", help="family, organisation and party of models",
                        description="Classify repo ids by namespace and name, or every model of a snapshot (with lineage).")
     k.add_argument("model_ids", nargs="*", metavar="MODEL_ID", help="repo ids such as Qwen/Qwen3-8B")
     k.add_argument("--snapshot", metavar="PATH", help="snapshot folder (lineage is followed through it)")
-    k.add_argument("--json", action="store_true", help="print a JSON list")
+    _add_output_options(k, "print a JSON list")
     k.set_defaults(func=cmd_classify)
 
     v = sub.add_parser("validate", help="check a snapshot folder and list every problem",
@@ -604,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--top", type=int, default=8, metavar="N", help="names shown as columns in the text table (default: 8)")
     mo.add_argument("--renames", action="store_true", help="list the repos renamed between the boundaries of each month")
     _add_boundary_options(mo)
-    mo.add_argument("--json", action="store_true", help="print a JSON list of rows")
+    _add_output_options(mo, "print a JSON list of rows")
     mo.set_defaults(func=cmd_months)
 
     rp = sub.add_parser("reproduce", help="import the census days the claims need and measure the claims from them",
@@ -660,9 +687,16 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--universe", choices=["all", "llm", "atom"], default="all", help="(default: all)")
     d.add_argument("--attribution", choices=["uploader", "lineage"], default="uploader",
                    help=ATTRIBUTION_HELP)
-    d.add_argument("--json", action="store_true", help="print a JSON object")
+    _add_output_options(d, "print a JSON object")
     d.set_defaults(func=cmd_diff)
     return p
+
+
+def _add_output_options(p: argparse.ArgumentParser, json_help: str) -> None:
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help=json_help)
+    out.add_argument("--csv", action="store_true", help="print the table as CSV: a first line '# ' naming the data and the "
+                                                        "Definition, then the unformatted numbers")
 
 
 def _add_boundary_options(p: argparse.ArgumentParser) -> None:

@@ -5,8 +5,10 @@
 >>> save(fig, "07-how-definitions-move-the-answer", "qwen-share", source="...", snapshot=snap)  # doctest: +SKIP
 
 ``save`` writes ``figures/NN-slug-NAME.png`` (200 dpi) and ``.svg`` with a footnote naming the
-source, the snapshot date and the Definition. Files carry no creation date or software version,
-so a rerun on the same data writes byte-identical PNG files.
+source, the snapshot date and the Definition, and ``NAME.csv``: the numbers drawn, after a first
+line ``# `` and the footnote's text (read it with ``pandas.read_csv(path, comment="#")``). Every
+drawing function returns those numbers as a DataFrame. Files carry no creation date or software
+version, so a rerun on the same data writes byte-identical PNG and CSV files.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import matplotlib.patches
 import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
+import pandas as pd
 
 from . import fmt, paths
 
@@ -60,9 +63,10 @@ def new(nrows: int = 1, ncols: int = 1, *, width: float = 8.0, height: float = 4
 
 
 def hbars(ax, labels: Sequence[str], values: Sequence[float], *, colours: Sequence[str] | None = None,
-          value_labels: Sequence[str] | None = None, xlabel: str = "", highlight: str | None = None) -> None:
+          value_labels: Sequence[str] | None = None, xlabel: str = "", highlight: str | None = None) -> pd.DataFrame:
     """Horizontal bars, largest first at the top, each labelled with its value; each in its
-    family's colour, or with ``highlight``, that one in its colour and the rest grey."""
+    family's colour, or with ``highlight``, that one in its colour and the rest grey. Returns
+    the bars: ``name`` and the value (named as the x axis)."""
     y = np.arange(len(labels))
     if colours is None:
         def one(lab):
@@ -80,9 +84,10 @@ def hbars(ax, labels: Sequence[str], values: Sequence[float], *, colours: Sequen
     ax.set_xlim(0, top * 1.16 if top else 1)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt.tick))
+    return pd.DataFrame({"name": [str(x) for x in labels], xlabel or "value": list(values)})
 
 
-def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> None:
+def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> pd.DataFrame:
     """The ``top`` families (or regions) of a ShareTable; the other families and the models with
     no family summed as "other"."""
     from .metrics import OTHER
@@ -95,16 +100,19 @@ def shares_bar(ax, table, top: int = 10, *, title: str | None = None) -> None:
     shares = list(named["share"]) + [rest / table.total if table.total else 0.0]
     # "other" here is every other family, not the region of that name: grey.
     colours = [colour(str(n)) for n in named["name"]] + [OTHER_COLOUR]
-    hbars(ax, labels, values, colours=colours, value_labels=[f"{fmt.count(v)}  ({fmt.percent(s)})" for v, s in zip(values, shares)],
-          xlabel=f"downloads ({'30-day' if table.definition.metric == 'downloads_30d' else 'all-time'})")
+    xlabel = f"downloads ({'30-day' if table.definition.metric == 'downloads_30d' else 'all-time'})"
+    drawn = hbars(ax, labels, values, colours=colours, value_labels=[f"{fmt.count(v)}  ({fmt.percent(s)})" for v, s in zip(values, shares)],
+                  xlabel=xlabel)
     if title:
         ax.set_title(title)
+    return drawn.assign(share=shares)
 
 
 def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *, text: Iterable[str] | None = None,
-            vmin: float = 0.0, vmax: float = 1.0, cbar_label: str = "") -> None:
-    """A labelled heatmap (cividis, readable in grey) with each cell's value written in it."""
-    import pandas as pd
+            vmin: float = 0.0, vmax: float = 1.0, cbar_label: str = "", percent: bool = True) -> pd.DataFrame:
+    """A labelled heatmap (cividis, readable in grey) with each cell's value written in it; with
+    ``percent``, values are shares 0–1 and the colour bar reads in percent. Returns one row per
+    cell: ``row``, ``column`` and the value (named as the colour bar)."""
     import seaborn as sns
 
     values = np.asarray(values, dtype=float)
@@ -112,13 +120,17 @@ def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *,
     sns.heatmap(pd.DataFrame(values, index=list(rows), columns=list(cols)), ax=ax, cmap="cividis", vmin=vmin, vmax=vmax,
                 annot=labels, fmt="", annot_kws={"fontsize": 10}, linewidths=1, linecolor="white",
                 cbar_kws={"label": cbar_label, "shrink": 0.85})
+    if percent:
+        ax.collections[0].colorbar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.tick_params(length=0)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.set_yticklabels(ax.get_yticklabels(), rotation=0)
+    return pd.DataFrame([{"row": r, "column": c, cbar_label or "value": values[i, j]}
+                         for i, r in enumerate(rows) for j, c in enumerate(cols)])
 
 
-def definitions_heatmap(ax, grid, metric: str = "downloads_30d", name: str = "Qwen") -> None:
+def definitions_heatmap(ax, grid, metric: str = "downloads_30d", name: str = "Qwen") -> pd.DataFrame:
     """``name``'s share under each universe × attribution (a ``metrics.share_grid`` table) for
     one metric."""
     from . import metrics
@@ -126,27 +138,32 @@ def definitions_heatmap(ax, grid, metric: str = "downloads_30d", name: str = "Qw
     table = grid[grid["metric"] == metric].set_index(["universe", "attribution"])["share"]
     universes = [u for u in ("all", "llm", "atom") if u in table.index.get_level_values(0)]
     values = np.array([[table.get((u, a), np.nan) for a in metrics.ATTRIBUTIONS] for u in universes])
-    heatmap(ax, values, [UNIVERSE_NAMES[u] for u in universes], [f"by {a}" for a in metrics.ATTRIBUTIONS], cbar_label=f"{name}'s share")
+    drawn = heatmap(ax, values, [UNIVERSE_NAMES[u] for u in universes], [f"by {a}" for a in metrics.ATTRIBUTIONS], cbar_label=f"{name}'s share")
+    return drawn.rename(columns={"row": "universe", "column": "attribution"})
 
 
 UNIVERSE_NAMES = {"all": "all models", "llm": "language models", "atom": "ATOM's tracked list"}
 
 
-def breakdown_bars(ax, table, *, highlight: Iterable[str] = (), xlabel: str = "30-day downloads") -> None:
+def breakdown_bars(ax, table, *, highlight: Iterable[str] = (), xlabel: str = "30-day downloads") -> pd.DataFrame:
     """A ``metrics.breakdown`` table as bars with value and share; the values in ``highlight``
     drawn in blue, the rest grey (or all in light blue when nothing is highlighted)."""
     marked = set(highlight)
     colours = [("#0072B2" if v in marked else OTHER_COLOUR) if marked else "#56B4E9" for v in table["value"]]
-    hbars(ax, list(table["value"]), list(table["downloads"]), colours=colours, xlabel=xlabel,
-          value_labels=[f"{fmt.count(d)}  ({fmt.percent(s)})" for d, s in zip(table["downloads"], table["share"])])
+    drawn = hbars(ax, list(table["value"]), list(table["downloads"]), colours=colours, xlabel=xlabel,
+                  value_labels=[f"{fmt.count(d)}  ({fmt.percent(s)})" for d, s in zip(table["downloads"], table["share"])])
+    return drawn.assign(share=list(table["share"]))
 
 
-def concentration(ax, curve: np.ndarray, marks: Sequence[int] = (1, 10, 100)) -> None:
+def concentration(ax, curve: np.ndarray, marks: Sequence[int] = (1, 10, 100)) -> pd.DataFrame:
     """The cumulative share of downloads by rank (``metrics.concentration``'s curve), on a log
     rank axis, with the top 1, 10 and 100 marked."""
     ranks = np.arange(1, len(curve) + 1)
     ax.plot(ranks, curve, color="#0072B2", linewidth=2)
     ax.set_xscale("log")
+    # Ranks read as numbers (1, 10, 100, 1,000), not as powers of ten.
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("repos, ranked by 30-day downloads (log scale)")
@@ -154,12 +171,12 @@ def concentration(ax, curve: np.ndarray, marks: Sequence[int] = (1, 10, 100)) ->
     for k in (k for k in marks if k <= len(curve)):
         ax.plot([k], [curve[k - 1]], "o", color="#0072B2")
         ax.annotate(f"top {k}: {fmt.percent(curve[k - 1])}", (k, curve[k - 1]), textcoords="offset points", xytext=(6, -14), fontsize=9)
+    return pd.DataFrame({"rank": ranks, "cumulative share of downloads": curve})
 
 
-def paired_bars(ax, table, *, pair: tuple[str, str], labels: tuple[str, str], xlabel: str = "30-day downloads") -> None:
+def paired_bars(ax, table, *, pair: tuple[str, str], labels: tuple[str, str], xlabel: str = "30-day downloads") -> pd.DataFrame:
     """Two bars per name (``table``: a ``name`` column and the two ``pair`` columns), the
     second hatched, each in the name's colour: the same families under two attributions, say."""
-    import pandas as pd
     import seaborn as sns
 
     long = pd.concat([pd.DataFrame({"name": table["name"], "value": table[col], "kind": label}) for col, label in zip(pair, labels)])
@@ -178,9 +195,10 @@ def paired_bars(ax, table, *, pair: tuple[str, str], labels: tuple[str, str], xl
     ax.set_ylabel("")
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(fmt.tick))
+    return pd.DataFrame({"name": names, labels[0]: list(table[pair[0]]), labels[1]: list(table[pair[1]])})
 
 
-def against_sum(ax, table, *, one: str, others: Sequence[str], xlabels: Sequence[str], ylabel: str = "30-day downloads") -> None:
+def against_sum(ax, table, *, one: str, others: Sequence[str], xlabels: Sequence[str], ylabel: str = "30-day downloads") -> pd.DataFrame:
     """``one`` beside the stacked sum of ``others``, for each row of ``table`` (one group of bars
     per row, labelled by ``xlabels``)."""
     x = np.arange(len(table))
@@ -194,28 +212,33 @@ def against_sum(ax, table, *, one: str, others: Sequence[str], xlabels: Sequence
     ax.set_ylabel(ylabel)
     ax.grid(axis="x", visible=False)
     ax.legend()
+    return pd.DataFrame({"group": list(xlabels), one: list(table[one]), **{n: list(table[n]) for n in others},
+                         " + ".join(others): [float(v) for v in bottom]})
 
 
-def published_timeline(ax, pub, ids: Sequence[str], *, band: tuple[float, float], band_label: str, line: float, ylabel: str) -> None:
+def published_timeline(ax, pub, ids: Sequence[str], *, band: tuple[float, float], band_label: str, line: float, ylabel: str) -> pd.DataFrame:
     """Published figures (``ids`` of the published table, values in millions) on a date axis:
     circles for exact values, triangles for lower bounds ("more than"), a shaded band (the
-    reading of a claim) and a dashed line at ``line``."""
+    reading of a claim) and a dashed line at ``line``; each point is labelled with its value,
+    publisher and date."""
     import matplotlib.dates as mdates
 
     from . import published
 
     ax.axhspan(*band, color="#0072B2", alpha=0.10, label=band_label)
     ax.axhline(line, color="#333333", linewidth=0.8, linestyle="--")
-    dates = []
+    dates, rows = [], []
     for fig_id in ids:
         row = pub.loc[fig_id]
         lower = row["bound"] == "lower"
         when = published.as_date(row["as_of"])
         dates.append(when)
         ax.plot(when, row["number"], marker="^" if lower else "o", markersize=10, color=FAILS_COLOUR if lower else HOLDS_COLOUR, linestyle="")
-        ax.annotate(f"{'more than ' if lower else ''}{fmt.millions(row['number'])}\n{fig_id}", (when, row["number"]),
+        who = f"{published.publisher(fig_id)}, {row['as_of']}"
+        ax.annotate(f"{'more than ' if lower else ''}{fmt.millions(row['number'])}\n{who}", (when, row["number"]),
                     textcoords="offset points", xytext=(8, -22 if lower else 6), fontsize=8.5)
-    import pandas as pd
+        rows.append({"figure": fig_id, "published by": published.publisher(fig_id), "as of": row["as_of"], "drawn at": when.isoformat(),
+                     ylabel: row["number"], "bound": row["bound"]})
 
     ax.set_xlim(min(dates) - pd.Timedelta(days=25), max(dates) + pd.Timedelta(days=20))
     values = [pub.loc[i, "number"] for i in ids] + list(band) + [line]
@@ -224,12 +247,13 @@ def published_timeline(ax, pub, ids: Sequence[str], *, band: tuple[float, float]
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left")
+    return pd.DataFrame(rows)
 
 
 MEASURED_COLOUR = "#56B4E9"
 
 
-def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
+def share_checks(ax, result, measured=None, snapshot_label: str = "") -> pd.DataFrame:
     """A share claim's published checks as bars (grey where the universe is not a faithful reading,
     hatched where the figure is an upper bound), then the shares measured on a snapshot
     (``metrics.share_grid`` rows), against the 50% line."""
@@ -237,16 +261,19 @@ def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
 
     from . import metrics
 
-    bars = []  # (label, value, colour, hatch)
+    bars, kinds = [], []  # (label, value, colour, hatch), and what each bar is
     for c in result.checks:
         upper = c.upper_bound
         col = UNKNOWN_COLOUR if not c.faithful else HOLDS_COLOUR if c.holds else FAILS_COLOUR
         bars.append((("≤ " if upper else "") + c.universe, c.value, col, "///" if upper else ""))
+        kinds.append("published upper bound" if upper else "published" if c.faithful else "published, not a faithful reading")
     for _, row in (measured.iterrows() if measured is not None else []):
-        bars.append((f"{snapshot_label}: {metrics.PRESETS[row['definition']].label}", 100 * row["share"], MEASURED_COLOUR, ""))
+        d = metrics.PRESETS[row["definition"]]
+        bars.append((f"{snapshot_label}: {UNIVERSE_NAMES.get(d.universe, d.universe)}, by {d.attribution}", 100 * row["share"], MEASURED_COLOUR, ""))
+        kinds.append(f"measured: {d.label}")
     y = np.arange(len(bars))
     ax.barh(y, [b[1] for b in bars], color=[b[2] for b in bars], hatch=[b[3] for b in bars], edgecolor="#555555", linewidth=0.4)
-    ax.set_yticks(y, [textwrap.fill(b[0], 58) for b in bars], fontsize=8)
+    ax.set_yticks(y, [textwrap.fill(b[0], 64) for b in bars], fontsize=8)
     ax.invert_yaxis()
     ax.axvline(50, color="#333333", linestyle="--", linewidth=1)
     ax.text(50.5, -0.6, "50%", fontsize=9)
@@ -256,16 +283,17 @@ def share_checks(ax, result, measured=None, snapshot_label: str = "") -> None:
     ax.set_xlim(0, 100)
     ax.set_xlabel("Qwen's share of downloads (%)")
     ax.grid(axis="y", visible=False)
-    kinds = {(b[2], b[3]) for b in bars}
+    shown = {(b[2], b[3]) for b in bars}
     legend = [((UNKNOWN_COLOUR, ""), Patch(color=UNKNOWN_COLOUR, label="published, not a faithful reading of the claim")),
               ((HOLDS_COLOUR, ""), Patch(color=HOLDS_COLOUR, label="published: over 50%")),
               ((FAILS_COLOUR, ""), Patch(color=FAILS_COLOUR, label="published: not over 50%")),
               ((FAILS_COLOUR, "///"), Patch(facecolor=FAILS_COLOUR, hatch="///", edgecolor="#555555", label="published upper bound: not over 50%")),
               ((MEASURED_COLOUR, ""), Patch(color=MEASURED_COLOUR, label="measured on the snapshot"))]
-    ax.legend(handles=[h for k, h in legend if k in kinds], loc="upper center", bbox_to_anchor=(0.35, -0.1), ncols=2)
+    ax.legend(handles=[h for k, h in legend if k in shown], loc="upper center", bbox_to_anchor=(0.35, -0.1), ncols=2)
+    return pd.DataFrame({"bar": [b[0] for b in bars], "Qwen's share of downloads (%)": [b[1] for b in bars], "kind": kinds})
 
 
-def verdict_board(ax, results) -> None:
+def verdict_board(ax, results) -> pd.DataFrame:
     """One row per check of every claim: where the claim holds (blue circle) or fails (orange cross)."""
     rows = [(r.claim.id, c) for r in results for c in r.checks]
     y = np.arange(len(rows))
@@ -302,6 +330,9 @@ def verdict_board(ax, results) -> None:
     handles.append(Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor=UNKNOWN_COLOUR, linestyle="", markersize=8,
                           label="unfaithful reading (not counted)"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncols=3 if len(handles) == 3 else 2)
+    return pd.DataFrame([{"claim": cid, "reading": c.universe, "faithful": c.faithful,
+                          "holds": {True: "holds", False: "does not hold"}.get(c.holds, "cannot tell"), "verdict": verdicts[cid]}
+                         for cid, c in rows])
 
 
 def board_names(results) -> list[tuple[str, list]]:
@@ -325,19 +356,18 @@ def verdict_boards(results, *, source: str) -> list[Saved]:
 
 
 def _month_dates(months, at: str = "middle") -> list:
-    import pandas as pd
-
     if at == "end":  # a value at a month's end is drawn on the next month's first day
         return [pd.Timestamp(f"{m}-01") + pd.offsets.MonthBegin(1) for m in months]
     return [pd.Timestamp(f"{m}-15") for m in months]
 
 
 def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", percent: bool = False, styles: dict | None = None,
-                at: str = "middle") -> None:
+                at: str = "middle") -> pd.DataFrame:
     """One line per column of ``table`` (months ``YYYY-MM`` as rows, drawn mid-month, or at the
     month's end with ``at="end"`` for cumulative values), in each family's or region's colour;
     columns that are not families cycle through the house palette with a dash pattern each, so
-    lines stay apart without colour."""
+    lines stay apart without colour. A line equal to an earlier one is drawn with hollow markers
+    and says so in the legend, so that neither hides the other. Returns the table drawn."""
     import matplotlib.dates as mdates
 
     x = _month_dates(table.index, at)
@@ -347,11 +377,15 @@ def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", perc
         known = name in FAMILY_COLOURS or name in REGION_COLOURS
         style = (styles or {}).get(name, {})
         values = table[name].to_numpy(dtype=float)
+        same = next((str(o) for o in table.columns[:k] if np.allclose(table[o].to_numpy(dtype=float), values, equal_nan=True)), None)
         if log:  # a month whose counters fell has no place on a log scale: left as a gap
             values = np.where(values > 0, values, np.nan)
-        ax.plot(x, values, marker=markers[k % len(markers)], markersize=4, linewidth=1.8,
-                color=style.get("color", colour(name) if known else None), linestyle=style.get("linestyle", "-" if known else dashes[k % 4]),
-                label=str(name))
+        line, = ax.plot(x, values, marker=markers[k % len(markers)], markersize=8 if same else 4, linewidth=1.8 if not same else 1.2,
+                        color=style.get("color", colour(name) if known else None),
+                        linestyle=style.get("linestyle", "-" if known else dashes[k % 4]),
+                        label=f"{name} (the same as {same})" if same else str(name), zorder=3 if same else 2)
+        if same:
+            line.set_markerfacecolor("none")
     if log:
         ax.set_yscale("log")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
@@ -359,37 +393,59 @@ def month_lines(ax, table, *, log: bool = False, ylabel: str = "downloads", perc
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
     ax.set_ylabel(ylabel + (" (log scale)" if log else ""))
-    ax.legend(ncols=min(4, len(table.columns)), loc="best")
+    _legend(ax)
+    return table.rename_axis("month").reset_index()
+
+
+def _legend(ax) -> None:
+    """The legend of a time chart: inside the axes for up to four entries, beside them (where it
+    covers no line) for more."""
+    n = len(ax.get_legend_handles_labels()[1])
+    if n > 4:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), ncols=1)
+    else:
+        ax.legend(ncols=max(n, 1), loc="best")
 
 
 SYNTHETIC_NOTE = "published figures are not drawn beside synthetic data: a real history sets them here"
 
 
-def cumulative_lines(ax, curves, points=(), markers=(), synthetic: bool = False) -> None:
+def cumulative_lines(ax, curves, points=(), markers=(), synthetic: bool = False) -> pd.DataFrame:
     """Cumulative curves by month's end (log scale), published figures as diamonds, and dotted
     markers ``(month, label)`` for months a source names; on ``synthetic`` data, neither (a note
-    says why)."""
-    month_lines(ax, curves, log=True, ylabel="cumulative downloads at the month's end", at="end")
+    says why). Returns the curves, then the published points and markers drawn."""
+    drawn = month_lines(ax, curves, log=True, ylabel="cumulative downloads at the month's end", at="end")
     if synthetic:
         _synthetic_note(ax)
-        return
+        return drawn
     if points:
         published_points(ax, points)
     for row, (month, label) in enumerate(markers):
         month_marker(ax, month, label, row)
+    return _with_points(drawn, points, markers)
 
 
 def share_lines(ax, table, points=(), threshold: float | None = 0.5, ylabel: str = "share of the month's downloads",
-                synthetic: bool = False) -> None:
+                synthetic: bool = False) -> pd.DataFrame:
     """Shares by month, one line per column, a dashed line at ``threshold`` and published shares
     as diamonds (not on ``synthetic`` data)."""
-    month_lines(ax, table, percent=True, ylabel=ylabel)
+    drawn = month_lines(ax, table, percent=True, ylabel=ylabel)
     if threshold is not None:
         ax.axhline(threshold, color="#333333", linestyle="--", linewidth=0.8)
     if synthetic:
         _synthetic_note(ax)
-    elif points:
+        return drawn
+    if points:
         published_points(ax, points, percent=True)
+    return _with_points(drawn, points)
+
+
+def _with_points(drawn: pd.DataFrame, points=(), markers=()) -> pd.DataFrame:
+    """The lines drawn, then one row per published point (``published figure``, ``published
+    value``) and per month marker (``marker``), each at its month."""
+    extra = [{"month": m, "published figure": label, "published value": v} for m, v, label in points]
+    extra += [{"month": m, "marker": label} for m, label in markers]
+    return pd.concat([drawn, pd.DataFrame(extra)], ignore_index=True) if extra else drawn
 
 
 def _synthetic_note(ax) -> None:
@@ -406,7 +462,7 @@ def published_points(ax, points, *, percent: bool = False, legend: str = "publis
         ax.plot([x], [value], marker="D", markersize=7, color="#000000", linestyle="", zorder=5, label=legend if k == 0 else None)
         shown = f"{100 * value:.1f}%" if percent else fmt.count(value)
         ax.annotate(f"{label}\n{shown}", (x, value), textcoords="offset points", xytext=(-8, -4), ha="right", va="top", fontsize=8)
-    ax.legend(ncols=2, loc="best")
+    _legend(ax)
 
 
 def month_marker(ax, month: str, label: str, row: int = 0) -> None:
@@ -423,11 +479,30 @@ def month_marker(ax, month: str, label: str, row: int = 0) -> None:
 
 @dataclass(frozen=True)
 class Saved:
+    """The files of one chart: the picture as PNG and SVG, and its numbers as CSV."""
+
     png: Path
     svg: Path
+    csv: Path | None = None
 
     def __repr__(self) -> str:
-        return f"saved {paths.relative(self.png)} and .svg"
+        return f"saved {paths.relative(self.png)}, .svg" + (" and .csv (the numbers drawn)" if self.csv else "")
+
+
+def write_csv(frame: pd.DataFrame, path: Path, first_line: str) -> Path:
+    """The numbers of a chart as CSV: ``# first_line``, then the columns (line breaks in labels
+    and column names as spaces; whole numbers without a decimal point), byte-stable."""
+    out = frame.copy()
+    out.columns = [" ".join(str(c).split()) for c in out.columns]
+    for col in out.columns:
+        values = out[col]
+        if values.dtype == object:
+            out[col] = values.map(lambda v: " ".join(v.split()) if isinstance(v, str) else v)
+        elif values.dtype.kind == "f" and values.notna().any() and np.all(np.mod(values.dropna(), 1) == 0) and values.abs().max() < 2**53:
+            out[col] = values.astype("Int64")
+    text = out.to_csv(index=False, lineterminator="\n")
+    path.write_text(f"# {' '.join(first_line.split())}\n{text}", encoding="utf-8")
+    return path
 
 
 def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool = False, period: str | None = None,
@@ -454,8 +529,9 @@ def footnote_text(source: str, snapshot=None, definition=None, synthetic: bool =
 
 
 def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definition=None, synthetic: bool = False,
-         period: str | None = None, folder: Path | None = None, attribution: str = "") -> Saved:
-    """Add the footnote and write ``figures/{notebook}-{name}.png`` and ``.svg``.
+         period: str | None = None, folder: Path | None = None, attribution: str = "", data: pd.DataFrame | None = None) -> Saved:
+    """Add the footnote and write ``figures/{notebook}-{name}.png`` and ``.svg``, and with
+    ``data`` (the numbers drawn) ``.csv``, whose first line is the footnote.
 
     ``notebook`` is the notebook's ``NN-slug``; ``source`` names where the numbers come from;
     ``snapshot`` (a Snapshot or a date), ``period`` (for published figures: the time they cover)
@@ -473,7 +549,8 @@ def save(fig, notebook: str, name: str, *, source: str, snapshot=None, definitio
     with matplotlib.rc_context({"svg.hashsalt": f"hubshare-{notebook}-{name}"}):
         fig.savefig(base.with_suffix(".png"), dpi=200, metadata={"Software": None})
         fig.savefig(base.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
-    return Saved(base.with_suffix(".png"), base.with_suffix(".svg"))
+    csv = write_csv(data, base.with_suffix(".csv"), text) if data is not None else None
+    return Saved(base.with_suffix(".png"), base.with_suffix(".svg"), csv)
 
 
 _NOTEBOOK: list[str] = []  # the notebook ``setup_notebook`` was called from, for ``chart``
@@ -483,8 +560,9 @@ def chart(draw, *args, name: str, title: str, source: str, snapshot=None, defini
           period: str | None = None, attribution: str = "", width: float = 8.0, height: float = 4.5, notebook: str | None = None,
           **kw) -> Saved:
     """One chart in one call: a figure in the house style, ``draw(ax, *args, **kw)``, the title
-    (prefixed "SYNTHETIC: " for synthetic data), the footnote, and the PNG and SVG files
-    ``figures/{notebook}-{name}`` (``notebook`` defaults to the one ``setup_notebook`` named).
+    (prefixed "SYNTHETIC: " for synthetic data, followed by what a sample or subset snapshot
+    holds), the footnote, and the files ``figures/{notebook}-{name}`` .png, .svg and .csv (the
+    numbers ``draw`` returns; ``notebook`` defaults to the one ``setup_notebook`` named).
 
     >>> chart(hbars, ["Qwen", "Llama"], [3e6, 1e6], name="bars", title="Two bars", source="example",
     ...       notebook="99-example", folder=None)                                 # doctest: +SKIP
@@ -496,10 +574,21 @@ def chart(draw, *args, name: str, title: str, source: str, snapshot=None, defini
     fig, ax = new(width=width, height=height)
     if synthetic and "synthetic" in inspect.signature(draw).parameters:  # it leaves out what only real data may carry
         kw["synthetic"] = True
-    draw(ax, *args, **kw)
-    ax.set_title(("SYNTHETIC: " if synthetic and not title.startswith("SYNTHETIC") else "") + title)
+    drawn = draw(ax, *args, **kw)
+    if not isinstance(drawn, pd.DataFrame):
+        raise TypeError(f"{getattr(draw, '__name__', draw)} returned no numbers: every chart's data is saved beside it")
+    ax.set_title(("SYNTHETIC: " if synthetic and not title.startswith("SYNTHETIC") else "") + title + coverage_title(snapshot))
     return save(fig, notebook, name, source=source, snapshot=snapshot, definition=definition, synthetic=synthetic, period=period,
-                folder=folder, attribution=attribution)
+                folder=folder, attribution=attribution, data=drawn)
+
+
+def coverage_title(snapshot) -> str:
+    """What a title adds, on a line of its own, for a snapshot that is not a census:
+    ``on a sample of 1,000 models``."""
+    coverage = getattr(snapshot, "coverage", "")
+    if coverage not in ("sample", "subset"):
+        return ""
+    return f"\non a {coverage} of {len(snapshot):,} models"
 
 
 def setup_notebook(notebook: str | None = None) -> None:

@@ -8,7 +8,10 @@ A ``Definition`` is universe × attribution × metric:
 - attribution: ``uploader``, to the family of the organisation that uploaded the repo (first-party
   repos only; everything else is "no family"); or ``lineage``, to the family its ``base_models``
   lineage leads to (derivatives count for the family they derive from).
-- metric: ``downloads_30d`` (the Hub's rolling 30-day count) or ``downloads_all_time``.
+- metric: ``downloads_30d`` (the Hub's rolling 30-day count) or ``downloads_all_time``, both read
+  from one snapshot; or ``calendar_month``, the downloads of calendar months, each the difference
+  of the all-time counters at its two boundaries (``history.months``), with ``months`` naming the
+  month or the span (``2026-02``, ``2026-01..2026-08``) when there is one.
 
 Totals are grouped ``by`` family, ``org`` (the organisation, i.e. Hub namespace, of the repo under
 uploader attribution, of its lineage root under lineage attribution) or ``region`` (that
@@ -47,15 +50,18 @@ GROUPINGS = ("family", "region", "org")
 REGIONS = reference.ATOM_REGIONS
 ATTRIBUTIONS = ("uploader", "lineage")
 METRICS = ("downloads_30d", "downloads_all_time")
+"""The metrics a snapshot holds as columns."""
+CALENDAR_MONTH = "calendar_month"
+"""The metric of months: differences of all-time counters between month boundaries."""
 LLM_TAGS = ("text-generation", "image-text-to-text")
 OTHER = "no family"
 
 _UNIVERSE_TEXT = {"all": "all models", "llm": "language models (text-generation, image-text-to-text)",
                   "atom": f"ATOM's tracked models (list of {reference.ATOM_LIST_DATE})",
                   "gguf": "GGUF repos (library or tag gguf)", "list": "listed models"}
-_ATTRIBUTION_TEXT = {"uploader": "uploader's organisation", "lineage": "lineage family"}
+ATTRIBUTION_TEXT = {"uploader": "uploader's organisation", "lineage": "lineage family"}
 _METRIC_TEXT = {"downloads_30d": "30-day downloads", "downloads_all_time": "all-time downloads"}
-_METRIC_SHORT = {"downloads_30d": "30d", "downloads_all_time": "alltime"}
+_METRIC_SHORT = {"downloads_30d": "30d", "downloads_all_time": "alltime", CALENDAR_MONTH: "month"}
 
 
 @dataclass(frozen=True)
@@ -71,14 +77,18 @@ class Definition:
     metric: str = "downloads_30d"
     ids: tuple[str, ...] | None = None
     name: str | None = None
+    months: str | None = None
+    """With the ``calendar_month`` metric: the month (``2026-02``) or span (``2026-01..2026-08``)."""
 
     def __post_init__(self) -> None:
         if self.universe not in UNIVERSES:
             raise DefinitionError(f"unknown universe {self.universe!r} (choose from {', '.join(UNIVERSES)})")
         if self.attribution not in ATTRIBUTIONS:
             raise DefinitionError(f"unknown attribution {self.attribution!r} (choose from {', '.join(ATTRIBUTIONS)})")
-        if self.metric not in METRICS:
-            raise DefinitionError(f"unknown metric {self.metric!r} (choose from {', '.join(METRICS)})")
+        if self.metric not in (*METRICS, CALENDAR_MONTH):
+            raise DefinitionError(f"unknown metric {self.metric!r} (choose from {', '.join((*METRICS, CALENDAR_MONTH))})")
+        if self.months is not None and self.metric != CALENDAR_MONTH:
+            raise DefinitionError(f"months go with the metric {CALENDAR_MONTH!r}, not {self.metric!r}")
         if (self.universe == "list") != (self.ids is not None):
             raise DefinitionError("universe 'list' needs ids, and ids need universe 'list'")
 
@@ -92,13 +102,35 @@ class Definition:
     @property
     def label(self) -> str:
         """Readable text for tables and figure footnotes."""
-        universe = _UNIVERSE_TEXT[self.universe]
-        if self.universe == "list":
-            universe = f"{len(self.ids or ())} listed models"
-        return f"{universe} · by {_ATTRIBUTION_TEXT[self.attribution]} · {_METRIC_TEXT[self.metric]}"
+        return f"{self.universe_label} · by {ATTRIBUTION_TEXT[self.attribution]} · {self.metric_label}"
+
+    @property
+    def universe_label(self) -> str:
+        """What counts, in words: ``all models``, ``ATOM's tracked models (list of ...)``, ..."""
+        return f"{len(self.ids or ())} listed models" if self.universe == "list" else _UNIVERSE_TEXT[self.universe]
+
+    @property
+    def metric_label(self) -> str:
+        """Which count, in words; for months, which months and how they are measured.
+
+        >>> Definition(metric="calendar_month", months="2026-01..2026-08").metric_label
+        'calendar months 2026-01 to 2026-08 (differences of all-time counters)'
+        """
+        if self.metric != CALENDAR_MONTH:
+            return _METRIC_TEXT[self.metric]
+        span = (self.months or "").split("..")
+        which = f"calendar months {span[0]} to {span[1]}" if len(span) == 2 else f"calendar month {span[0]}" if span[0] else "calendar months"
+        return f"{which} (differences of all-time counters)"
+
+    @property
+    def column(self) -> str:
+        """The snapshot column the metric is read from (months: the all-time counters)."""
+        return "downloads_all_time" if self.metric == CALENDAR_MONTH else self.metric
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"key": self.key, "universe": self.universe, "attribution": self.attribution, "metric": self.metric, "label": self.label}
+        if self.months is not None:
+            d["months"] = self.months
         if self.ids is not None:
             d["ids"] = list(self.ids)
         return d
@@ -310,6 +342,8 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     >>> round(t.share_of("Qwen"), 3)
     0.721
     """
+    if definition.metric == CALENDAR_MONTH:
+        raise DefinitionError("a calendar month is the difference of two snapshots' counters: history.months measures it")
     codes, names = group_codes(snap, by, definition.attribution)
     frame = _frame(snap)
     if by != "family" or definition.universe not in ("all", "llm"):

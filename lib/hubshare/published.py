@@ -1,7 +1,8 @@
 """Published figures about open-model downloads: ``data/published/figures.csv``.
 
 One row per figure: ``id``, ``value`` (as published: a number, a month ``YYYY-MM``, or words for
-a comparison), ``unit``, ``as_of``, ``measures``, ``source``, ``url``, ``kind`` (``primary``: the
+a comparison), ``unit``, ``as_of``, ``measures``, ``source``, ``url`` (where the figure can be
+read), ``url_note`` (for a figure without an address, why there is none), ``kind`` (``primary``: the
 authors' own text; ``secondary``: someone else's summary; ``derived``: computed from a public data file
 that is not shipped, by this project or by the analysis the source names) and ``bound`` (``exact``, ``lower`` for
 "more than", ``approx`` for "about").
@@ -22,7 +23,7 @@ import pandas as pd
 from . import paths, reference
 from .errors import ReferenceDataError
 
-COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "kind", "bound")
+COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "url_note", "kind", "bound")
 KINDS = ("primary", "secondary", "derived")
 BOUNDS = ("exact", "lower", "approx")
 UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models", "repositories")
@@ -63,6 +64,9 @@ def load(path: Path | str | None = None) -> pd.DataFrame:
     n = int((~table["url"].isin([""]) & ~table["url"].str.startswith("https://")).sum())
     if n:
         problems.append(f"column 'url' is not an https address in {n} rows")
+    n = int(((table["url"] == "") == (table["url_note"] == "")).sum())
+    if n:
+        problems.append(f"{n} rows do not give exactly one of 'url' and 'url_note' (an address, or why there is none)")
     if problems:
         raise ReferenceDataError(f"{where}: " + "; ".join(problems))
     table["number"] = number
@@ -108,12 +112,18 @@ PUBLISHERS = {"atom": "ATOM", "xinhua": "Xinhua", "alibaba": "Alibaba", "eoi": "
 """Short names of who published a figure, by the first word of its id."""
 
 
+def publisher(fig_id: str) -> str:
+    """Who published a figure, in short (``PUBLISHERS``, by the first word of its id)."""
+    first = fig_id.split("-")[0]
+    return PUBLISHERS.get(first, first)
+
+
 def points(ids: list[str], name: str, table: pd.DataFrame | None = None, scale: float = 1e6) -> list[tuple[str, float, str]]:
     """Published figures as ``(month, value, label)`` for a time axis (``figures.published_points``):
     the month of ``as_of``, the value times ``scale`` (millions to downloads by default; 0.01
     for percent to a share), and ``name, publisher`` as the label."""
     pub = table if table is not None else load()
-    return [(pub.loc[i, "as_of"][:7], float(pub.loc[i, "number"]) * scale, f"{name}, {PUBLISHERS.get(i.split('-')[0], i.split('-')[0])}")
+    return [(pub.loc[i, "as_of"][:7], float(pub.loc[i, "number"]) * scale, f"{name}, {publisher(i)}")
             for i in ids]
 
 

@@ -89,15 +89,32 @@ def run_all(series: list[Path], workers: int | None = None) -> list[tuple[Path, 
         return [futures[nb].result() for nb in series]
 
 
+SAVED = re.compile(r"saved (\S+?)\.png, \.svg and \.csv \(the numbers drawn\)")
+"""How a chart's files are named in a notebook's output (``figures.Saved``)."""
+
+
 def export_html(path: Path, out_dir: Path) -> Path:
+    """``out_dir/NN-slug.html``: the executed notebook, each chart's line of files turned into
+    links to its PNG, SVG and CSV."""
     import nbconvert
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     out = out_dir / (path.stem + ".html")
-    out.write_text(body, encoding="utf-8")
+    out.write_text(link_charts(body, out_dir), encoding="utf-8")
     return out
+
+
+def link_charts(body: str, out_dir: Path) -> str:
+    """Each ``saved figures/NAME.png, .svg and .csv`` line of an HTML page as three links."""
+    def links(m: re.Match) -> str:
+        base = os.path.relpath(paths.ROOT / m.group(1), out_dir)
+        name = html.escape(Path(m.group(1)).name)
+        return (f"chart {name}: <a href='{html.escape(base)}.png'>PNG</a>, <a href='{html.escape(base)}.svg'>SVG</a>, "
+                f"<a href='{html.escape(base)}.csv'>the numbers drawn (CSV)</a>")
+
+    return SAVED.sub(links, body)
 
 
 def data_line(snap, hist=None) -> str:
@@ -169,6 +186,7 @@ def write_index(out_dir: Path, pages: list[Path], results: list, figures_dir: Pa
         if board.exists():
             rel = os.path.relpath(board, out_dir)
             parts.append(f"<p><img src='{esc(rel)}' alt='Verdict board: each claim of this source under every reading the published figures allow'></p>")
+            parts.append(f"<p>The board's numbers: <a href='{esc(rel.removesuffix('.svg'))}.csv'>{esc(board.stem)}.csv</a>.</p>")
         parts.append(claims.table(group).drop(columns=["whose"]).to_html(index=False, border=0, escape=True, na_rep=""))
     parts.append("<p>Also as <a href='claims.txt'>claims.txt</a> and <a href='claims.json'>claims.json</a>.</p><h2>Notebooks</h2><dl>")
     for p in pages:

@@ -44,7 +44,7 @@ _DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}$")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 
 TOP_KEYS = ("id", "statement", "words", "whose", "constraints", "notebook", "figures", "let", "reading", "consistency", "measure", "history")
-WHOSE_KEYS = ("who", "when", "title", "citing", "url")
+WHOSE_KEYS = ("who", "when", "title", "outlet", "untitled", "citing", "url")
 READING_KEYS = ("universe", "value", "unit", "bound", "says", "figures", "arithmetic", "note", "unfaithful", "would")
 MEASURE_KEYS = ("metric", "period", "universe", "attribution", "by", "subject", "test", "against", "value", "within", "quantity",
                 "top", "threshold", "count", "note", "beside", "compare", "figure", "what")
@@ -54,18 +54,22 @@ BESIDE_KEYS = ("universe", "attribution", "by")
 
 @dataclass(frozen=True)
 class Whose:
-    """Whose words a claim quotes: who said them, when, where (title, address) and whom they cite."""
+    """Whose words a claim quotes: who said them, when, where (title, outlet, address) and whom
+    they cite; ``untitled`` says why a claim has no title."""
 
     who: str
     when: str
     title: str = ""
     citing: str = ""
     url: str = ""
+    outlet: str = ""
+    untitled: str = ""
 
     @property
     def text(self) -> str:
-        """``who of when`` (or ``who, "title" (when)``), then ``, citing ...``."""
-        head = f'{self.who}, "{self.title}" ({self.when})' if self.title else f"{self.who} of {self.when}"
+        """``who of when`` (or ``who, "title", outlet (when)``), then ``, citing ...``."""
+        where = f", {self.outlet}" if self.outlet and self.outlet != self.who else ""
+        head = f'{self.who}, "{self.title}"{where} ({self.when})' if self.title else f"{self.who}{where} of {self.when}"
         return head + (f", citing {self.citing}" if self.citing else "")
 
     @property
@@ -74,7 +78,8 @@ class Whose:
         return f"{self.who}, {self.title}" if self.title else f"{self.who}, {self.when}"
 
     def to_dict(self) -> dict[str, str]:
-        return {"who": self.who, "when": self.when, "title": self.title, "citing": self.citing, "url": self.url, "text": self.text}
+        return {"who": self.who, "when": self.when, "title": self.title, "outlet": self.outlet, "untitled": self.untitled,
+                "citing": self.citing, "url": self.url, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,10 @@ class Measure:
         return self.universe if isinstance(self.universe, tuple) else None
 
     def definition(self, metric: str) -> metrics.Definition:
-        """The Definition of this measurement with the snapshot column ``metric``."""
-        return metrics.Definition(self.universe_key, self.attribution, metric, ids=self.ids)
+        """The Definition of this measurement with the snapshot column ``metric``, or with
+        ``calendar_month`` for the months of its period."""
+        months = self.period if metric == metrics.CALENDAR_MONTH else None
+        return metrics.Definition(self.universe_key, self.attribution, metric, ids=self.ids, months=months)
 
     @property
     def relative(self) -> bool:
@@ -170,7 +177,8 @@ class Claim:
     def published_table(self, published: pd.DataFrame | None = None) -> pd.DataFrame:
         """The published figures the claim is checked against, with unit, date, kind and source."""
         pub = published if published is not None else published_figures.load()
-        return pub.loc[list(self.published), ["value", "unit", "as_of", "measures", "kind", "bound", "source"]]
+        table = pub.loc[list(self.published), ["value", "unit", "as_of", "measures", "kind", "bound", "source"]]
+        return table.assign(address=[u or f"none: {n}" for u, n in zip(pub.loc[list(self.published), "url"], pub.loc[list(self.published), "url_note"])])
 
     def periods(self) -> list[Measure]:
         """The measurement and every history line: what a history must cover to measure the claim."""
@@ -248,6 +256,8 @@ def read(path: Path | str, published: pd.DataFrame | None = None) -> Claim:
     w = Whose(**{k: where.get(whose, k, str, f"whose.{k}", required=k in ("who", "when"), default="") for k in WHOSE_KEYS})
     if w.url and not w.url.startswith("https://"):
         raise where.fail("whose.url", f"is {w.url!r}; allowed: an https address")
+    if not w.title and not w.untitled:
+        raise where.fail("whose", "names no title; give 'title', or 'untitled' saying why there is none")
     readings = tuple(_reading(where, r, k, names, figures, pub) for k, r in enumerate(where.get(data, "reading", list, "reading", default=[])))
     consistency = tuple(where.get(data, "consistency", list, "consistency", default=[]))
     for k, line in enumerate(consistency):

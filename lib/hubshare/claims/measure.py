@@ -478,7 +478,7 @@ def from_history(m: Measure, reader: Reader) -> Measurement:
 
 
 def _from_history(m: Measure, reader: Reader) -> Measurement:
-    d = m.definition("downloads_all_time" if m.metric != "30d" else "downloads_30d")
+    d = m.definition({"month": metrics.CALENDAR_MONTH, "30d": "downloads_30d"}.get(m.metric, "downloads_all_time"))
     value, why = value_from_history(m, reader)
     label = reader.h.source or "the history"
     stood = reader.snapshot(m) if m.metric == "30d" else None
