@@ -165,3 +165,17 @@ def test_every_published_figure_has_an_address_or_says_why_not(tmp_path):
     bad.write_text(text.replace(row, row.replace("talk.html,,", "talk.html,a reason,")), encoding="utf-8")
     with pytest.raises(ReferenceDataError, match="exactly one of 'url' and 'url_note'"):
         published.load(bad)
+
+
+def test_no_notebook_writes_a_source_by_hand():
+    for path in paths.NOTEBOOKS.glob("*.ipynb"):
+        code = "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code")
+        assert not re.search(r"\bsource=\s*[\"']", code), path.name  # sources come from the data: snap, hist, published.sources
+        assert "shipped sample" not in code.split("paths.default")[-1], path.name
+
+
+def test_published_sources_name_each_publisher_once():
+    text = published.sources(["modelpulse-hub-2026-01", "modelpulse-hub-2026-02", "modelpulse-hub-2026-03", "atom-qwen-month-2026-02"])
+    assert text == "data/published/figures.csv: Model Pulse, 2026-01 to 2026-03 (derived); ATOM, 2026-02 (primary)"
+    with pytest.raises(ReferenceDataError, match="no-such"):
+        published.sources(["no-such"])

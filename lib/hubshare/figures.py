@@ -344,13 +344,18 @@ def board_names(results) -> list[tuple[str, list]]:
     return [("verdicts" if k == 0 else f"verdicts-{k + 1}", group) for k, group in enumerate(groups.values())]
 
 
-def verdict_boards(results, *, source: str) -> list[Saved]:
-    """``verdict_board`` charted once per claim set, each titled with whose claims they are."""
+def verdict_boards(results, *, source: str | None = None) -> list[Saved]:
+    """``verdict_board`` charted once per claim set, each titled with whose claims they are; the
+    footnote names the published figures each set is judged against (or ``source``)."""
+    from . import published
+
     out = []
     for name, group in board_names(results):
+        ids = list(dict.fromkeys(i for r in group for i in r.claim.published))
+        board_source = source or f"{published.sources(ids)}, judged by hubshare.claims"
         whose = group[0].claim.whose
         rows = sum(len(r.checks) for r in group)
-        out.append(chart(verdict_board, group, name=name, height=max(3.0, 1.8 + 0.42 * rows), source=source,
+        out.append(chart(verdict_board, group, name=name, height=max(3.0, 1.8 + 0.42 * rows), source=board_source,
                          title=f"Where each claim holds: {whose.who}, {whose.when}"))
     return out
 

@@ -118,6 +118,28 @@ def publisher(fig_id: str) -> str:
     return PUBLISHERS.get(first, first)
 
 
+def sources(ids: list[str], table: pd.DataFrame | None = None) -> str:
+    """Where published figures come from, for a chart's footnote: the file, then each publisher
+    with the figure's date and kind, in the order given.
+
+    >>> sources(["atom-qwen-month-2026-02", "xinhua-qwen-cum-2026-01"])
+    'data/published/figures.csv: ATOM, 2026-02 (primary); Xinhua, 2026-01-13 (secondary)'
+    """
+    pub = table if table is not None else load()
+    missing = [i for i in ids if i not in pub.index]
+    if missing:
+        raise ReferenceDataError(f"published figures not in the table: {', '.join(missing)}")
+    groups: dict[tuple[str, str], list[str]] = {}
+    for i in ids:  # one entry per publisher and kind, with the dates of its figures
+        groups.setdefault((publisher(i), pub.loc[i, "kind"]), []).append(pub.loc[i, "as_of"])
+    parts = []
+    for (who, kind), dates in groups.items():
+        dates = sorted(set(dates))
+        when = dates[0] if len(dates) == 1 else ", ".join(dates) if len(dates) == 2 else f"{dates[0]} to {dates[-1]}"
+        parts.append(f"{who}, {when} ({kind})")
+    return f"{paths.relative(paths.PUBLISHED_CSV)}: " + "; ".join(parts)
+
+
 def points(ids: list[str], name: str, table: pd.DataFrame | None = None, scale: float = 1e6) -> list[tuple[str, float, str]]:
     """Published figures as ``(month, value, label)`` for a time axis (``figures.published_points``):
     the month of ``as_of``, the value times ``scale`` (millions to downloads by default; 0.01

@@ -68,7 +68,7 @@ class Whose:
     @property
     def text(self) -> str:
         """``who of when`` (or ``who, "title", outlet (when)``), then ``, citing ...``."""
-        where = f", {self.outlet}" if self.outlet and self.outlet != self.who else ""
+        where = f", {self.outlet}" if self.outlet and self.outlet.lower() not in self.who.lower() else ""
         head = f'{self.who}, "{self.title}"{where} ({self.when})' if self.title else f"{self.who}{where} of {self.when}"
         return head + (f", citing {self.citing}" if self.citing else "")
 
