@@ -9,7 +9,7 @@ LOCK   := requirements.lock
 export HF_HUB_DISABLE_TELEMETRY := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lint test report lab bench sample lock checksums clean
+.PHONY: help setup lint test report lab bench sample lock checksums regions golden clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ report: $(STAMP)  ## execute every notebook on the shipped data; write figures/ 
 
 checksums: $(STAMP)  ## rewrite the sha256 table of data/README.md for the data files shipped (after a deliberate change)
 	$(PY) -m hubshare.datafiles
+
+regions: $(STAMP)  ## rebuild data/reference/regions.csv from ATOM's region map and families.csv (then make checksums)
+	$(PY) -m hubshare.regions
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'

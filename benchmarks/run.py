@@ -126,12 +126,12 @@ def _family_sql(source: str, key: str) -> str:
     join with the ``rules`` table (a regular expression only for the organisations whose scope is
     a pattern); name rules run only on the names that match the union of all name patterns."""
     from hubshare import families
-    from hubshare.families.rules import _union_pattern
+    from hubshare.families.rules import union_pattern
 
     rules = families.load_rules()
     code = {f: k for k, f in enumerate(rules.families)}
     name_cases = " ".join(f"WHEN regexp_matches(nm, {_quote(p)}) THEN {code[f]}" for f, p in rules.name_pattern.items())
-    union = _quote(_union_pattern(list(rules.name_pattern.values())))
+    union = _quote(union_pattern(list(rules.name_pattern.values())))
     return f"""
     WITH base AS (
         SELECT {key} AS key, split_part(id, '/', 1) AS ns,

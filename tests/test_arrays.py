@@ -2,7 +2,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from hubshare import arrays, families, history, metrics, synthetic
+from hubshare import arrays, families, history, intervals, synthetic
 from hubshare.families.rules import NOT_NAMED
 
 
@@ -57,7 +57,7 @@ def test_classification_from_an_earlier_one_equals_a_fresh_one():
     b_table = synthetic.evolve(a.table, 31, seed=4, new_share=0.05, removed_share=0.02, taken_at="2026-02-01T00:00:00Z")
     b = type(a)(path=None, manifest=synthetic.manifest(b_table, "b", 4, "2026-02-01T00:00:00Z"), table=b_table)
     earlier = families.codes(a)
-    iv = metrics.interval(a, b)
+    iv = intervals.interval(a, b)
     pos = np.where(iv.renamed, -1, iv.pos)
     assert (pos < 0).sum() > 0 and (pos >= 0).sum() > 0
     _same(families.compute(b.table, earlier=(earlier, pos)), families.compute(b.table))
@@ -78,7 +78,7 @@ def test_months_classify_each_snapshot_as_from_scratch(monkeypatch):
     assert len(reused) >= 2
     # Every later snapshot was classified with its predecessor's help; each equals a fresh classification.
     for s in snaps[1:]:
-        assert s.is_cached(("codes", None))
+        assert families.classified(s) is not None
         _same(families.codes(s), families.compute(s.table))
 
 

@@ -135,18 +135,18 @@ def _synthetic_pair(tmp_path):
 
 
 def test_diff_json_matches_interval_downloads(tmp_path):
-    from hubshare import metrics, snapshot
+    from hubshare import intervals, snapshot
 
     a, b = _synthetic_pair(tmp_path)
     r = run_cli("diff", str(a), str(b), "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
-    iv = metrics.interval_downloads(snapshot.load(a), snapshot.load(b))
+    iv = intervals.interval_downloads(snapshot.load(a), snapshot.load(b))
     assert data["new"] == int((iv["status"] == "new").sum()) > 0
-    assert data["missing"] == int((iv["status"] == "missing").sum()) > 0
-    assert data["negative"] == int(iv["negative"].sum()) > 0
-    assert data["total"] == int(iv["interval"].sum()) == sum(row["downloads"] for row in data["rows"])
-    assert {"name", "downloads", "share", "models", "new", "missing", "negative"} <= set(data["rows"][0])
+    assert data["gone"] == int((iv["status"] == "gone").sum()) > 0
+    assert data["fell"] == int(iv["fell"].sum()) > 0
+    assert data["total"] == int(iv["downloads"].sum()) == sum(row["downloads"] for row in data["rows"])
+    assert {"name", "downloads", "share", "models", "new", "gone", "fell"} <= set(data["rows"][0])
     text = run_cli("diff", str(a), str(b), "--by", "region")
     assert text.returncode == 0 and "china" in text.stdout and "falling counter" in text.stdout
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from hubshare import history, metrics, snapshot, synthetic
+from hubshare import history, intervals, snapshot, synthetic
 from hubshare.ingest import census
 
 from conftest import rows, run_cli
@@ -45,13 +45,13 @@ def test_renamed_repos_count_their_difference_not_their_whole_counter(renamed_mo
     # By hand: New-Name 1,200,000 − 1,000,000 = 200,000 under Qwen; Moved 540,000 − 500,000 = 40,000
     # under its new owner; a/one 5. Without the correction February would hold 1,740,005.
     assert by.loc["Qwen", "downloads"] == 200_000 and by.loc["Qwen-Archive", "downloads"] == 40_000 and by.loc["a", "downloads"] == 5
-    assert by["downloads"].sum() == 240_005 and by["models_new"].sum() == 0 and by["models_missing"].sum() == 0
+    assert by["downloads"].sum() == 240_005 and by["models_new"].sum() == 0 and by["models_gone"].sum() == 0
     assert by.loc["Qwen", "renamed"] == 1 and by.loc["Qwen-Archive", "renamed"] == 1
     renames = result.renames.set_index("new_id")
     assert renames.loc["Qwen/New-Name", "old_id"] == "Qwen/Old-Name" and renames.loc["Qwen/New-Name", "kind"] == "renamed"
     assert renames.loc["Qwen-Archive/Moved", "old_id"] == "Qwen/Moved" and renames.loc["Qwen-Archive/Moved", "kind"] == "moved"
-    uncorrected = metrics.interval_table(metrics.interval(h.entries[0].load(), h.entries[1].load(), corrections=False), "org", "uploader")
-    assert uncorrected["interval"].sum() == 1_740_005
+    uncorrected = intervals.interval_table(intervals.interval(h.entries[0].load(), h.entries[1].load(), corrections=False), "org", "uploader")
+    assert uncorrected["downloads"].sum() == 1_740_005
 
 
 def test_renames_between_consecutive_days_need_an_equal_count(tmp_path):
@@ -60,9 +60,9 @@ def test_renames_between_consecutive_days_need_an_equal_count(tmp_path):
     # A day later: Qwen/Renamed within 1% of Old; Qwen/Unrelated new, 5% above Other: not a rename.
     census_day(f, "2026-02-02T01:00:00Z", [r("Qwen/Renamed", 1_009_000, 300_000), r("Qwen/Unrelated", 840_000, 1_000, created="2026-02-01T12:00:00")])
     h = history.History.from_folder(f)
-    iv = metrics.interval(h.entries[0].load(), h.entries[1].load())
+    iv = intervals.interval(h.entries[0].load(), h.entries[1].load())
     assert list(iv.renames["new_id"]) == ["Qwen/Renamed"] and iv.renames["before"].iloc[0] == 1_000_000
-    assert iv.new.sum() == 1 and iv.missing.sum() == 1  # Unrelated is new, Other is gone
+    assert iv.new.sum() == 1 and iv.gone.sum() == 1  # Unrelated is new, Other is gone
 
 
 def test_two_candidates_for_one_old_id_are_left_alone_and_reported(tmp_path):
@@ -73,7 +73,7 @@ def test_two_candidates_for_one_old_id_are_left_alone_and_reported(tmp_path):
     assert result.renames.empty
     assert list(result.ambiguous["old_id"]) == ["Qwen/Old"] and list(result.ambiguous["candidates"].iloc[0]) == ["Qwen/Copy-A", "Qwen/Copy-B"]
     qwen = result.rows.set_index("name").loc["Qwen"]
-    assert qwen["downloads"] == 2_250_000 and qwen["models_new"] == 2 and qwen["models_missing"] == 1  # counted as new and gone
+    assert qwen["downloads"] == 2_250_000 and qwen["models_new"] == 2 and qwen["models_gone"] == 1  # counted as new and gone
     text = run_cli("months", "--snapshots", str(f))
     assert "Qwen/Old gone, several rename candidates left unmatched: Qwen/Copy-A, Qwen/Copy-B" in text.stdout
 

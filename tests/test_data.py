@@ -49,10 +49,10 @@ def test_atom_files_match_their_provenance():
 def test_regions_table_is_rebuilt_from_its_sources_and_agrees_with_families():
     import pandas as pd
 
-    from hubshare import families, reference
+    from hubshare import families, reference, regions
 
     shipped = pd.read_csv(paths.REGIONS_CSV, dtype=str, keep_default_na=False)
-    assert shipped.equals(reference.build_regions().astype(str))
+    assert shipped.equals(regions.build().astype(str))
     table = reference.regions()
     assert set(table.values()) <= set(reference.ATOM_REGIONS) and "unknown" in table.values()
     for r in families.load_rules().table.itertuples():

@@ -54,9 +54,9 @@ def test_months_measured_and_missing(three_months):
     assert jan_month.approximate and jan_month.end.how == "approximate" and "35.0 h after the boundary" in jan_month.end.text
     jan = result.rows[result.rows["month"] == "2026-01"].set_index("name")
     # Qwen: A +60, B -5 (fell, counted, not clipped); Llama +20; the GGUF is new (whole 30) and has no family by uploader
-    assert jan.loc["Qwen", "downloads"] == 55 and jan.loc["Qwen", "counters_fell"] == 1
+    assert jan.loc["Qwen", "downloads"] == 55 and jan.loc["Qwen", "models_fell"] == 1
     assert jan.loc["Llama", "downloads"] == 20
-    assert jan.loc["no family", "downloads"] == 30 and jan.loc["no family", "models_new"] == 1 and jan.loc["no family", "models_missing"] == 1
+    assert jan.loc["no family", "downloads"] == 30 and jan.loc["no family", "models_new"] == 1 and jan.loc["no family", "models_gone"] == 1
     assert jan.loc["Qwen", "cumulative_end"] == 160 + 45
     assert jan["share"].sum() == pytest.approx(1.0) and jan.loc["Qwen", "share"] == pytest.approx(55 / 105)
     assert set(jan["start"]) == {"2026-01-01T03:00:00Z"} and set(jan["end"]) == {"2026-02-02T11:00:00Z"}
@@ -105,7 +105,7 @@ def test_months_cli_json_and_text(three_months):
     r = run_cli("months", "--snapshots", str(three_months), "--from", "2026-01", "--to", "2026-03", "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
-    keys = {"month", "name", "downloads", "share", "start", "end", "models_new", "models_missing", "counters_fell", "cumulative_end"}
+    keys = {"month", "name", "downloads", "share", "start", "end", "models_new", "models_gone", "models_fell", "cumulative_end"}
     assert all(keys <= set(row) for row in rows)
     assert {row["month"] for row in rows if row["missing"]} == {"2026-03"}
     text = run_cli("months", "--snapshots", str(three_months), "--by", "org")

@@ -1,7 +1,7 @@
 import pandas as pd
 import pytest
 
-from hubshare import metrics, snapshot
+from hubshare import intervals, metrics, snapshot
 from hubshare.errors import DefinitionError
 from hubshare.metrics import Definition
 
@@ -60,7 +60,7 @@ def test_to_dict_has_the_documented_keys(small):
     assert set(d["rows"][0]) >= {"name", "downloads", "share", "rank"}
 
 
-def test_interval_downloads_flags_new_missing_and_negative(tmp_path):
+def test_interval_downloads_flags_new_gone_and_fell(tmp_path):
     a = snapshot.load(make_snapshot(tmp_path / "a", [
         {"id": "Qwen/A", "downloads_all_time": 100},
         {"id": "Qwen/B", "downloads_all_time": 50},
@@ -71,16 +71,16 @@ def test_interval_downloads_flags_new_missing_and_negative(tmp_path):
         {"id": "Qwen/B", "downloads_all_time": 45},
         {"id": "Qwen/new", "downloads_all_time": 30},
     ], label="b", created_at="2026-03-01T00:00:00Z"))
-    iv = metrics.interval_downloads(a, b).set_index("id")
-    assert iv.loc["Qwen/A", "interval"] == 60 and iv.loc["Qwen/A", "status"] == "both"
-    assert iv.loc["Qwen/B", "interval"] == -5 and bool(iv.loc["Qwen/B", "negative"])  # not clipped
-    assert iv.loc["Qwen/new", "interval"] == 30 and iv.loc["Qwen/new", "status"] == "new"
-    assert pd.isna(iv.loc["x/gone", "interval"]) and iv.loc["x/gone", "status"] == "missing"
-    by = metrics.interval_by(a, b).set_index("name")
-    assert by.loc["Qwen", "interval"] == 85 and by.loc["Qwen", "new"] == 1 and by.loc["Qwen", "negative"] == 1
-    assert by.loc["no family", "missing"] == 1
+    iv = intervals.interval_downloads(a, b).set_index("id")
+    assert iv.loc["Qwen/A", "downloads"] == 60 and iv.loc["Qwen/A", "status"] == "both"
+    assert iv.loc["Qwen/B", "downloads"] == -5 and bool(iv.loc["Qwen/B", "fell"])  # not clipped
+    assert iv.loc["Qwen/new", "downloads"] == 30 and iv.loc["Qwen/new", "status"] == "new"
+    assert pd.isna(iv.loc["x/gone", "downloads"]) and iv.loc["x/gone", "status"] == "gone"
+    by = intervals.interval_by(a, b).set_index("name")
+    assert by.loc["Qwen", "downloads"] == 85 and by.loc["Qwen", "new"] == 1 and by.loc["Qwen", "fell"] == 1
+    assert by.loc["no family", "gone"] == 1
     with pytest.raises(DefinitionError, match="before"):
-        metrics.interval_downloads(b, a)
+        intervals.interval_downloads(b, a)
 
 
 def test_atom_universe_counts_only_the_tracked_list(small):
@@ -111,18 +111,18 @@ def test_interval_by_org_and_universe(tmp_path):
         {"id": "Qwen/A", "downloads_all_time": 160}, {"id": "u/A-GGUF", "downloads_all_time": 25, "base_models": ["Qwen/A"], "pipeline_tag": None},
         {"id": "v/new", "downloads_all_time": 3},
     ], label="b", created_at="2026-03-01T00:00:00Z"))
-    org = metrics.interval_by(a, b, by="org", attribution="uploader").set_index("name")
-    assert org.loc["Qwen", "interval"] == 60 and org.loc["u", "interval"] == 15 and org.loc["v", "new"] == 1 and org.loc["x", "missing"] == 1
-    lin = metrics.interval_by(a, b, by="org", attribution="lineage").set_index("name")
-    assert lin.loc["Qwen", "interval"] == 75
-    llm = metrics.interval_by(a, b, by="family", attribution="uploader", universe="llm").set_index("name")
-    assert llm["interval"].sum() == 63 and "x" not in llm.index
+    org = intervals.interval_by(a, b, by="org", attribution="uploader").set_index("name")
+    assert org.loc["Qwen", "downloads"] == 60 and org.loc["u", "downloads"] == 15 and org.loc["v", "new"] == 1 and org.loc["x", "gone"] == 1
+    lin = intervals.interval_by(a, b, by="org", attribution="lineage").set_index("name")
+    assert lin.loc["Qwen", "downloads"] == 75
+    llm = intervals.interval_by(a, b, by="family", attribution="uploader", universe="llm").set_index("name")
+    assert llm["downloads"].sum() == 63 and "x" not in llm.index
 
 
 def test_interval_needs_all_time_counts_in_both(sample, tmp_path):
     b = snapshot.load(make_snapshot(tmp_path / "b", [{"id": "Qwen/A", "downloads_all_time": 1}], created_at="2026-06-01T00:00:00Z"))
     with pytest.raises(DefinitionError, match="no downloads_all_time"):
-        metrics.interval(sample, b)
+        intervals.interval(sample, b)
 
 
 def test_region_follows_the_organisation_under_both_attributions(small):

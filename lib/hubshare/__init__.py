@@ -4,7 +4,7 @@ Public API (see README.md):
 
 - ``snapshot.load``, ``snapshot.save``, ``snapshot.validate``: the snapshot format.
 - ``families.classify``, ``families.classify_ids``: family, organisation, party and lineage.
-- ``metrics.Definition``, ``metrics.PRESETS``, ``metrics.shares``, ``metrics.interval_downloads``.
+- ``metrics.Definition``, ``metrics.PRESETS``, ``metrics.shares``, ``intervals.interval_downloads``.
 - ``published.load``: the published figures.
 - ``claims.evaluate``: every claim file of ``data/claims`` judged, with its verdict.
 """

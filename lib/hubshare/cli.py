@@ -336,10 +336,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from . import metrics
+    from . import intervals, metrics
 
     a, b = _load(args.a), _load(args.b)
-    table = metrics.interval_by(a, b, by=args.by, attribution=args.attribution, metric="downloads_all_time", universe=args.universe)
+    table = intervals.interval_by(a, b, by=args.by, attribution=args.attribution, metric="downloads_all_time", universe=args.universe)
     summary = {
         "a": {"label": a.label, "taken_at": a.manifest["created_at"]},
         "b": {"label": b.label, "taken_at": b.manifest["created_at"]},
@@ -347,24 +347,24 @@ def cmd_diff(args: argparse.Namespace) -> int:
         "universe": args.universe,
         "attribution": args.attribution,
         "by": args.by,
-        "total": int(table["interval"].sum()),
+        "total": int(table["downloads"].sum()),
         "new": int(table["new"].sum()),
-        "missing": int(table["missing"].sum()),
-        "negative": int(table["negative"].sum()),
+        "gone": int(table["gone"].sum()),
+        "fell": int(table["fell"].sum()),
         "created": int(table["created"].sum()),
         "appeared": int(table["appeared"].sum()),
         "appeared_downloads": int(table["appeared_downloads"].sum()),
         "renamed": int(table["renamed"].sum()),
     }
     if args.csv:
-        _print_csv(table.rename(columns={"interval": "downloads"}),
+        _print_csv(table,
                    f"downloads between {a.label} ({a.manifest['created_at']}) and {b.label} ({b.manifest['created_at']}); "
                    f"{metrics.Definition(args.universe, args.attribution).universe_label} · by {args.attribution} · grouped by {args.by}")
         return 0
     if args.json:
         summary["rows"] = [
-            {"name": r.name, "downloads": int(r.interval), "share": float(r.share) if summary["total"] else None, "models": int(r.models), "new": int(r.new), "missing": int(r.missing),
-             "negative": int(r.negative), "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
+            {"name": r.name, "downloads": int(r.downloads), "share": float(r.share) if summary["total"] else None, "models": int(r.models), "new": int(r.new), "gone": int(r.gone),
+             "fell": int(r.fell), "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
              "renamed": int(r.renamed)}
             for r in table.itertuples(index=False)
         ]
@@ -374,12 +374,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
           f"{metrics.Definition(args.universe, args.attribution).universe_label}, by {args.attribution} {args.by}")
     # With nothing downloaded between the two, a share of it is no number.
     shares = table["share"].map(fmt.percent) if summary["total"] else table["share"].map(lambda _: "n/a")
-    shown = table.assign(interval=table["interval"].map(fmt.count), share=shares,
+    shown = table.assign(downloads=table["downloads"].map(fmt.count), share=shares,
                          appeared_downloads=table["appeared_downloads"].map(fmt.count))
-    _print_table(shown.rename(columns={"interval": "downloads"}))
+    _print_table(shown)
     print(f"total: {fmt.count(summary['total'])}; models new in b: {summary['new']} ({summary['created']} created, "
           f"{summary['appeared']} appeared with an earlier creation date, adding {fmt.count(summary['appeared_downloads'])}), "
-          f"missing in b: {summary['missing']}, with a falling counter: {summary['negative']}, renamed: {summary['renamed']}")
+          f"gone from b: {summary['gone']}, with a falling counter: {summary['fell']}, renamed: {summary['renamed']}")
     return 0
 
 
@@ -504,8 +504,8 @@ def cmd_months(args: argparse.Namespace) -> int:
         shown = shown.map(fmt.count)
         shown["days"] = totals["days"].map(lambda v: f"{v:.2f}")
         shown["new"] = totals["models_new"]
-        shown["gone"] = totals["models_missing"]
-        shown["fell"] = totals["counters_fell"]
+        shown["gone"] = totals["models_gone"]
+        shown["fell"] = totals["models_fell"]
         print(shown.reset_index().to_string(index=False))
     print("how each month was measured:")
     for line in result.boundary_lines():

@@ -13,7 +13,7 @@ Each boundary is measured from the censuses around it (``History.boundary``):
   bound instead, from the inner and the outer census pair).
 
 Bad census days (partial, stale, stalled, rolled back: ``corrections``) are never used and are
-reported. A month's downloads are the interval between its two boundaries (``metrics.interval``:
+reported. A month's downloads are the interval between its two boundaries (``intervals.interval``:
 differences of all-time counters, repos new at the end counted whole, repos gone, renamed and
 appeared reported), every model classified with the metadata of the census after the end
 boundary. ``boundaries="census"`` keeps census-to-census months and states their true length.
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import corrections, families, metrics, paths, snapshot
+from . import corrections, intervals, metrics, paths, snapshot
 from .corrections import DayCheck
 from .errors import DefinitionError, HistoryError
 from .snapshot import Snapshot
@@ -426,7 +426,7 @@ def _values(snap: Snapshot, column: str) -> tuple[np.ndarray, np.ndarray]:
 
 def interpolate(a: Snapshot, b: Snapshot, when: pd.Timestamp) -> Snapshot:
     """The snapshot at ``when`` between censuses ``a`` and ``b``: each repo's counters linear in
-    time between the two (renamed repos matched, as in ``metrics.interval``), a repo created
+    time between the two (renamed repos matched, as in ``intervals.interval``), a repo created
     between them counted from zero at its creation, a repo gone from ``b`` at its counters in
     ``a``; repos created after ``when``, or first seen in ``b`` though created before ``a``
     (``appeared``), are not in it. Metadata is ``b``'s (``a``'s for repos gone)."""
@@ -434,7 +434,7 @@ def interpolate(a: Snapshot, b: Snapshot, when: pd.Timestamp) -> Snapshot:
     t0, t1 = a.taken_at, b.taken_at
     if not t0 < when < t1:
         raise HistoryError(f"cannot interpolate {iso(when)} between {a.label} and {b.label}: it is not between them")
-    iv = metrics.interval(a, b)
+    iv = intervals.interval(a, b)
     in_a = iv.pos >= 0
     safe = np.where(in_a, iv.pos, 0)
     frac = (when - t0) / (t1 - t0)
@@ -446,7 +446,7 @@ def interpolate(a: Snapshot, b: Snapshot, when: pd.Timestamp) -> Snapshot:
     keep = in_a | born
     since = np.where(born, np.maximum(t1_us - created_us, 1), 1)
     share_new = np.where(born, (when_us - created_us) / since, 0.0)
-    rows_b, rows_a = pa.array(np.flatnonzero(keep)), pa.array(np.flatnonzero(iv.missing))
+    rows_b, rows_a = pa.array(np.flatnonzero(keep)), pa.array(np.flatnonzero(iv.gone))
     later, gone = b.select(list(COLUMNS)).take(rows_b), a.select(list(COLUMNS)).take(rows_a)
     for name in ("downloads_all_time", "downloads_30d"):
         va, ma = _values(a, name)
@@ -456,7 +456,7 @@ def interpolate(a: Snapshot, b: Snapshot, when: pd.Timestamp) -> Snapshot:
         valid = mb & (np.where(in_a, ma[safe], True) if len(a) else True)
         at = later.schema.get_field_index(name)
         later = later.set_column(at, name, pa.array(np.rint(value[keep]).astype(np.int64), mask=~valid[keep]))
-        gone = gone.set_column(at, name, pa.array(va[iv.missing].astype(np.int64), mask=~ma[iv.missing]))
+        gone = gone.set_column(at, name, pa.array(va[iv.gone].astype(np.int64), mask=~ma[iv.gone]))
     parts = [later, gone]
     table = pa.concat_tables(parts).sort_by("id")
     manifest = {"label": f"{iso(when)} interpolated", "created_at": iso(when), "rows": table.num_rows,
@@ -538,7 +538,7 @@ class Months:
 
     ``rows``: one row per measured month and name: ``month``, ``name``, ``downloads``, ``share``,
     ``start``, ``end`` (the times the boundary counters stand for), ``days`` (the true length),
-    ``approximate``, ``models_new``, ``models_missing``, ``counters_fell``, ``cumulative_end``
+    ``approximate``, ``models_new``, ``models_gone``, ``models_fell``, ``cumulative_end``
     (the name's all-time total at the end boundary), ``created``, ``appeared``,
     ``appeared_downloads``, ``renamed``.
     ``missing``: ``(month, reason)`` for months that cannot be measured.
@@ -627,7 +627,7 @@ class Months:
         """One row per measured month: its total, boundary times and counts."""
         g = self.rows.groupby("month", sort=True)
         return pd.DataFrame({"downloads": g["downloads"].sum(), "models_new": g["models_new"].sum(),
-                             "models_missing": g["models_missing"].sum(), "counters_fell": g["counters_fell"].sum(),
+                             "models_gone": g["models_gone"].sum(), "models_fell": g["models_fell"].sum(),
                              "start": g["start"].first(), "end": g["end"].first(), "days": g["days"].first()}).reset_index()
 
     def pivot(self, value: str = "downloads") -> pd.DataFrame:
@@ -653,14 +653,14 @@ class Months:
         for r in self.rows.itertuples(index=False):
             records.append({"month": r.month, "name": r.name, "downloads": int(r.downloads), "share": float(r.share),
                             "start": r.start, "end": r.end, "days": round(float(r.days), 4), "approximate": bool(r.approximate),
-                            "models_new": int(r.models_new), "models_missing": int(r.models_missing),
-                            "counters_fell": int(r.counters_fell), "cumulative_end": int(r.cumulative_end),
+                            "models_new": int(r.models_new), "models_gone": int(r.models_gone),
+                            "models_fell": int(r.models_fell), "cumulative_end": int(r.cumulative_end),
                             "created": int(r.created), "appeared": int(r.appeared), "appeared_downloads": int(r.appeared_downloads),
                             "renamed": int(r.renamed), **common(by_month[r.month]), "missing": None})
         for month, reason in self.missing:
             bounds = self.bounds[self.bounds["month"] == month] if len(self.bounds) else self.bounds
             records.append({"month": month, "name": None, "downloads": None, "share": None, "start": None, "end": None,
-                            "days": None, "approximate": None, "models_new": None, "models_missing": None, "counters_fell": None,
+                            "days": None, "approximate": None, "models_new": None, "models_gone": None, "models_fell": None,
                             "cumulative_end": None, "created": None, "appeared": None, "appeared_downloads": None, "renamed": None,
                             **common(by_month[month]), "missing": reason,
                             "bounds": [{"name": b.name, "low": _int_or_none(b.low), "high": _int_or_none(b.high)}
@@ -702,18 +702,16 @@ def _boundary_snapshots(history: History, planned: list[Month]) -> Iterator[tupl
             del made[key]
 
 
-def _month_frame(m: Month, a: Snapshot, b: Snapshot, by: str, universe: str, attribution: str) -> tuple[pd.DataFrame, metrics.Interval]:
-    iv = metrics.interval(a, b)
-    # b is classified with what a's classification already knows of the ids both hold.
-    families.codes(b, earlier=(a, np.where(iv.renamed, -1, iv.pos)))
-    table = metrics.interval_table(iv, by, attribution, universe)
+def _month_frame(m: Month, a: Snapshot, b: Snapshot, by: str, universe: str, attribution: str) -> tuple[pd.DataFrame, intervals.Interval]:
+    iv = intervals.interval(a, b)
+    table = intervals.interval_table(iv, by, attribution, universe)
     cum = pd.Series(metrics.totals(b, universe, attribution, by, "downloads_all_time"), name="cumulative_end")
     table = table.assign(cumulative_end=table["name"].map(cum).fillna(0))
     frame = pd.DataFrame({
-        "month": m.month, "name": table["name"], "downloads": table["interval"].astype("int64"), "share": table["share"],
+        "month": m.month, "name": table["name"], "downloads": table["downloads"].astype("int64"), "share": table["share"],
         "start": iso(m.start.at), "end": iso(m.end.at), "days": m.days, "approximate": m.approximate,
-        "models_new": table["new"], "models_missing": table["missing"],
-        "counters_fell": table["negative"], "cumulative_end": table["cumulative_end"].astype("int64"),
+        "models_new": table["new"], "models_gone": table["gone"],
+        "models_fell": table["fell"], "cumulative_end": table["cumulative_end"].astype("int64"),
         "created": table["created"], "appeared": table["appeared"], "appeared_downloads": table["appeared_downloads"],
         "renamed": table["renamed"],
     })
@@ -736,8 +734,8 @@ def _bounds(history: History, m: Month, by: str, universe: str, attribution: str
     def sums(a: Snapshot | None, b: Snapshot | None) -> pd.Series | None:
         if a is None or b is None or b.taken_at <= a.taken_at:
             return None
-        t = metrics.interval_table(metrics.interval(a, b), by, attribution, universe)
-        return t.set_index("name")["interval"]
+        t = intervals.interval_table(intervals.interval(a, b), by, attribution, universe)
+        return t.set_index("name")["downloads"]
 
     low, high = sums(s_in, e_in), sums(s_out, e_out)
     names = sorted(set(low.index if low is not None else []) | set(high.index if high is not None else []))
@@ -764,8 +762,8 @@ def months(history: History, first: str | None = None, last: str | None = None, 
             ambiguous.append(iv.ambiguous.assign(month=m.month))
         frames.append(frame)
         del iv  # the month's start snapshot is no longer needed: let it go before the next is made
-    columns = ["month", "name", "downloads", "share", "start", "end", "days", "approximate", "models_new", "models_missing",
-               "counters_fell", "cumulative_end", "created", "appeared", "appeared_downloads", "renamed"]
+    columns = ["month", "name", "downloads", "share", "start", "end", "days", "approximate", "models_new", "models_gone",
+               "models_fell", "cumulative_end", "created", "appeared", "appeared_downloads", "renamed"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
     missing = [(m.month, m.reason) for m in planned if not m.measured]
     bound_frames = [_bounds(history, m, by, universe, attribution) for m in planned if bounds and not m.measured]

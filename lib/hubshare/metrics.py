@@ -30,6 +30,7 @@ organisation's region in ``data/reference/regions.csv``: china, us, eu, other or
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,9 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import arrays, families, reference
-from .corrections import appeared as appeared_repos
-from .corrections import match_renames
+from . import families, reference
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
@@ -199,52 +198,144 @@ class ShareTable:
         }
 
 
-# --------------------------------------------------------------------------- per-snapshot frame
+# --------------------------------------------------------------------------- per-snapshot arrays
 
 
-def _counts(snap: Snapshot) -> dict[str, Any]:
-    """Counts, their validity and the language-model mask as arrays, computed once per snapshot."""
+@dataclass
+class Counts:
+    """One snapshot's counts as arrays, in its row order: each metric (0 where absent), where it
+    is present (``valid``), and which repos are language models (``llm``)."""
 
-    def make() -> dict[str, Any]:
+    values: dict[str, np.ndarray]
+    valid: dict[str, np.ndarray]
+    llm: np.ndarray
+
+    @property
+    def llm_models(self) -> int:
+        """How many repos are language models."""
+        return int(self.llm.sum())
+
+    @classmethod
+    def of(cls, snap: Snapshot) -> Counts:
+        """Read from ``snap`` (the metric and pipeline-tag columns, together)."""
         n = len(snap)
         names = set(snap.column_names)
         snap.select([c for c in ("pipeline_tag", *METRICS) if c in names])  # read together
-        out: dict[str, Any] = {}
+        llm = np.zeros(n, dtype=bool)
         if "pipeline_tag" in names:
-            tag = snap.column("pipeline_tag")
-            out["llm"] = np.asarray(pc.is_in(tag, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
-        else:
-            out["llm"] = np.zeros(n, dtype=bool)
-        out["llm_models"] = int(out["llm"].sum())
+            llm = np.asarray(pc.is_in(snap.column("pipeline_tag"), value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+        values, valid = {}, {}
         for m in METRICS:
             if m not in names:  # a snapshot loaded with fewer columns lacks it
-                out[f"valid_{m}"], out[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
+                valid[m], values[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
                 continue
             col = snap.column(m)
-            out[f"valid_{m}"] = np.asarray(pc.is_valid(col), dtype=bool)
-            out[m] = np.asarray(col.fill_null(0), dtype=np.int64)
-        return out
-
-    return snap.cached("metric_counts", make)
+            valid[m] = np.asarray(pc.is_valid(col), dtype=bool)
+            values[m] = np.asarray(col.fill_null(0), dtype=np.int64)
+        return cls(values, valid, llm)
 
 
-def _frame(snap: Snapshot) -> dict[str, Any]:
-    """``_counts`` and the family code of every model under each attribution, computed once per
-    snapshot."""
+class Frame:
+    """What every Definition reads of one snapshot, each part made once on first use: its
+    ``counts``, each repo's family code under each attribution (``family``), the repos of each
+    universe (``mask``), each repo's group (``groups``) and per-group sums (``grouped``).
 
-    def make() -> dict[str, Any]:
-        rules = families.load_rules()
-        cls = families.codes(snap, None)
-        fams = [*rules.families, OTHER]
-        out: dict[str, Any] = {**_counts(snap), "families": fams}
-        for att, codes in (("uploader", cls.uploader), ("lineage", cls.lineage)):
+    Made by ``frame(snap)``, from the snapshot's classification (``families.codes``).
+    """
+
+    def __init__(self, snap: Snapshot, classification: families.Classification):
+        # Weakly: the frame lives as long as its snapshot (``frame`` keeps it in a weak mapping).
+        self._snap = weakref.ref(snap)
+        self.rows = len(snap)
+        self.counts = counts(snap)
+        self.families = [*families.load_rules().families, OTHER]
+        self.family: dict[str, np.ndarray] = {}
+        for att, codes in (("uploader", classification.uploader), ("lineage", classification.lineage)):
             # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
             codes = codes.astype(np.int64)
-            codes[codes < 0] = len(fams) - 1
-            out[f"family_{att}"] = codes
-        return out
+            codes[codes < 0] = len(self.families) - 1
+            self.family[att] = codes
+        self._classification = classification
+        self._masks: dict[str, np.ndarray] = {}
+        self._groups: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+        self._grouped: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
 
-    return snap.cached("metric_frame", make)
+    def mask(self, universe: str) -> np.ndarray:
+        """The repos of a named universe (``all``, ``llm``, ``atom``, ``gguf``)."""
+        if universe == "all":
+            return np.ones(self.rows, dtype=bool)
+        if universe == "llm":
+            return self.counts.llm
+        if universe not in self._masks:
+            if universe == "atom":
+                self._masks[universe] = in_ids(self._snap(), reference.atom_ids())
+            elif universe == "gguf":
+                self._masks[universe] = gguf_mask(self._snap())
+            else:
+                raise DefinitionError(f"unknown universe {universe!r} (choose from {', '.join(UNIVERSES)})")
+        return self._masks[universe]
+
+    def groups(self, by: str, attribution: str) -> tuple[np.ndarray, list[str]]:
+        """Each repo's group under ``attribution`` as codes into the returned names (``group_codes``)."""
+        if by == "family":
+            return self.family[attribution], self.families
+        key = (by, attribution)
+        if key not in self._groups:
+            self._groups[key] = self._regions(attribution) if by == "region" else self._orgs(attribution)
+        return self._groups[key]
+
+    def _orgs(self, attribution: str) -> tuple[np.ndarray, list[str]]:
+        cls = self._classification
+        if attribution == "uploader":
+            ns = families.split_ids(cls.ids.combine_chunks() if len(cls.ids.chunks) != 1 else cls.ids.chunk(0))[0]
+            enc = pc.dictionary_encode(ns)
+            return np.asarray(enc.indices, dtype=np.int64), enc.dictionary.to_pylist()
+        pool = pa.chunked_array([*cls.ids.chunks, cls.uniq], pa.string()).combine_chunks()
+        enc = pc.dictionary_encode(families.split_ids(pool)[0])
+        return np.asarray(enc.indices, dtype=np.int64)[cls.root_index], enc.dictionary.to_pylist()
+
+    def _regions(self, attribution: str) -> tuple[np.ndarray, list[str]]:
+        org_codes, org_names = self.groups("org", attribution)
+        table = reference.regions()
+        index = {r: k for k, r in enumerate(REGIONS)}
+        per_org = np.array([index[table.get(o, "unknown")] for o in org_names] + [index["unknown"]], dtype=np.int64)
+        return per_org[org_codes], list(REGIONS)
+
+    def grouped(self, by: str, attribution: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sums and repo counts per group × (not a language model, language model): both the
+        ``all`` and the ``llm`` universe read from it."""
+        key = (by, attribution, metric)
+        if key not in self._grouped:
+            codes, names = self.groups(by, attribution)
+            k = len(names)
+            both = codes * 2 + self.counts.llm
+            valid, values = self.counts.valid[metric], self.counts.values[metric]
+            if not valid.all():
+                both, values = both[valid], values[valid]
+            sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
+            per = np.bincount(both, minlength=2 * k).reshape(k, 2)
+            self._grouped[key] = (sums, per)
+        return self._grouped[key]
+
+
+# Each snapshot's arrays, owned here and kept as long as the snapshot lives.
+_COUNTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FRAMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def counts(snap: Snapshot) -> Counts:
+    """``snap``'s counts as arrays (``Counts``), read once per snapshot."""
+    if snap not in _COUNTS:
+        _COUNTS[snap] = Counts.of(snap)
+    return _COUNTS[snap]
+
+
+def frame(snap: Snapshot, earlier: tuple[Snapshot, np.ndarray] | None = None) -> Frame:
+    """``snap``'s ``Frame``, made once per snapshot. ``earlier`` (an earlier snapshot and each
+    row's position in it, as ``families.codes`` takes) lets its classification save work."""
+    if snap not in _FRAMES:
+        _FRAMES[snap] = Frame(snap, families.codes(snap, None, earlier=earlier))
+    return _FRAMES[snap]
 
 
 def universe_mask(snap: Snapshot, universe: str | tuple[str, ...] = "all", ids: tuple[str, ...] | None = None) -> np.ndarray:
@@ -256,24 +347,16 @@ def universe_mask(snap: Snapshot, universe: str | tuple[str, ...] = "all", ids: 
     76
     """
     if isinstance(universe, tuple):
-        return _in_ids(snap, universe)
+        return in_ids(snap, universe)
     if universe not in UNIVERSES:
         raise DefinitionError(f"unknown universe {universe!r} (choose from {', '.join(UNIVERSES)})")
-    if universe == "gguf":
-        frame = _frame(snap)
-        if "gguf" not in frame:
-            frame["gguf"] = gguf_mask(snap)
-        return frame["gguf"]
+    if universe == "list":
+        return in_ids(snap, ids or ())
     if universe == "all":
         return np.ones(len(snap), dtype=bool)
     if universe == "llm":
-        return _frame(snap)["llm"]
-    if universe == "atom":
-        frame = _frame(snap)
-        if "atom" not in frame:
-            frame["atom"] = _in_ids(snap, reference.atom_ids())
-        return frame["atom"]
-    return _in_ids(snap, ids or ())
+        return counts(snap).llm
+    return frame(snap).mask(universe)
 
 
 def gguf_mask(snap: Snapshot) -> np.ndarray:
@@ -290,7 +373,8 @@ def gguf_mask(snap: Snapshot) -> np.ndarray:
     return tagged
 
 
-def _in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:
+def in_ids(snap: Snapshot, ids: tuple[str, ...]) -> np.ndarray:
+    """Which models of ``snap`` have one of ``ids``."""
     return np.asarray(pc.is_in(snap.column("id"), value_set=pa.array(list(ids), pa.string())), dtype=bool)
 
 
@@ -305,30 +389,7 @@ def group_codes(snap: Snapshot, by: str, attribution: str) -> tuple[np.ndarray, 
         raise DefinitionError(f"unknown grouping {by!r} (choose from {', '.join(GROUPINGS)})")
     if attribution not in ATTRIBUTIONS:
         raise DefinitionError(f"unknown attribution {attribution!r} (choose from {', '.join(ATTRIBUTIONS)})")
-    frame = _frame(snap)
-    if by == "family":
-        return frame[f"family_{attribution}"], frame["families"]
-    if by == "region":
-        key = ("region", attribution)
-        if key not in frame:
-            org_codes, org_names = group_codes(snap, "org", attribution)
-            table = reference.regions()
-            index = {r: k for k, r in enumerate(REGIONS)}
-            per_org = np.array([index[table.get(o, "unknown")] for o in org_names] + [index["unknown"]], dtype=np.int64)
-            frame[key] = (per_org[org_codes], list(REGIONS))
-        return frame[key]
-    key = ("org", attribution)
-    if key not in frame:
-        cls = families.codes(snap)
-        if attribution == "uploader":
-            ns = families.split_ids(cls.ids.combine_chunks() if len(cls.ids.chunks) != 1 else cls.ids.chunk(0))[0]
-            enc = pc.dictionary_encode(ns)
-            frame[key] = (np.asarray(enc.indices, dtype=np.int64), enc.dictionary.to_pylist())
-        else:
-            pool = pa.chunked_array([*cls.ids.chunks, cls.uniq], pa.string()).combine_chunks()
-            enc = pc.dictionary_encode(families.split_ids(pool)[0])
-            frame[key] = (np.asarray(enc.indices, dtype=np.int64)[cls.root_index], enc.dictionary.to_pylist())
-    return frame[key]
+    return frame(snap).groups(by, attribution)
 
 
 def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareTable:
@@ -345,20 +406,18 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     if definition.metric == CALENDAR_MONTH:
         raise DefinitionError("a calendar month is the difference of two snapshots' counters: history.months measures it")
     codes, names = group_codes(snap, by, definition.attribution)
-    frame = _frame(snap)
+    f = frame(snap)
     if by != "family" or definition.universe not in ("all", "llm"):
         mask = universe_mask(snap, definition.universe, definition.ids)
-        valid = frame[f"valid_{definition.metric}"]
-        counted = mask & valid
-        totals = np.bincount(codes[counted], weights=frame[definition.metric][counted].astype(np.float64), minlength=len(names))
+        counted = mask & f.counts.valid[definition.metric]
+        totals = np.bincount(codes[counted], weights=f.counts.values[definition.metric][counted].astype(np.float64), minlength=len(names))
         models = np.bincount(codes[counted], minlength=len(names))
         in_universe = int(mask.sum())
     else:
-        sums, counts = _grouped(frame, by, definition.attribution, definition.metric)
-        pick = slice(None) if definition.universe == "all" else 1
-        totals = sums.sum(axis=1) if definition.universe == "all" else sums[:, pick]
-        models = counts.sum(axis=1) if definition.universe == "all" else counts[:, pick]
-        in_universe = len(snap) if definition.universe == "all" else frame["llm_models"]
+        sums, per = f.grouped(by, definition.attribution, definition.metric)
+        totals = sums.sum(axis=1) if definition.universe == "all" else sums[:, 1]
+        models = per.sum(axis=1) if definition.universe == "all" else per[:, 1]
+        in_universe = len(snap) if definition.universe == "all" else f.counts.llm_models
     if in_universe and not models.sum():
         raise DefinitionError(
             f"snapshot {snap.label} has no {definition.metric} for the models of this universe "
@@ -387,31 +446,14 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     )
 
 
-def _grouped(frame: dict[str, Any], by: str, attribution: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sums and model counts per family × (not a language model, language model),
-    computed once per snapshot for each attribution and metric: both universes read from it."""
-    key = ("grouped", by, attribution, metric)
-    if key not in frame:
-        k = len(frame["families"])
-        both = frame[f"{by}_{attribution}"] * 2 + frame["llm"]
-        valid = frame[f"valid_{metric}"]
-        values = frame[metric]
-        if not valid.all():
-            both, values = both[valid], values[valid]
-        sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
-        counts = np.bincount(both, minlength=2 * k).reshape(k, 2)
-        frame[key] = (sums, counts)
-    return frame[key]
-
-
 def totals(snap: Snapshot, universe: str, attribution: str, by: str, metric: str) -> dict[str, int]:
     """The sum of ``metric`` per group (only groups with a count), without ranks or shares."""
     codes, names = group_codes(snap, by, attribution)
-    frame = _frame(snap)
-    sel = universe_mask(snap, universe) & frame[f"valid_{metric}"]
-    sums = np.bincount(codes[sel], weights=frame[metric][sel].astype(np.float64), minlength=len(names))
-    counts = np.bincount(codes[sel], minlength=len(names))
-    return {names[k]: int(round(sums[k])) for k in np.flatnonzero(counts)}
+    c = counts(snap)
+    sel = universe_mask(snap, universe) & c.valid[metric]
+    sums = np.bincount(codes[sel], weights=c.values[metric][sel].astype(np.float64), minlength=len(names))
+    per = np.bincount(codes[sel], minlength=len(names))
+    return {names[k]: int(round(sums[k])) for k in np.flatnonzero(per)}
 
 
 def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None = None) -> pd.DataFrame:
@@ -471,169 +513,6 @@ def concentration(snap: Snapshot, metric: str = "downloads_30d") -> tuple[pd.Dat
     return pd.DataFrame(rows), curve
 
 
-# --------------------------------------------------------------------------- intervals
-
-
-@dataclass
-class Interval:
-    """Per-model downloads between snapshot ``a`` and a later snapshot ``b``, as arrays.
-
-    ``value``, ``counted``, ``new``, ``fell`` and ``pos`` follow ``b``'s rows: the difference of
-    the counters (the whole counter for a repo new in ``b``), whether the row has a value, whether
-    the repo is new, whether its counter fell, and its row in ``a`` (-1: new). ``missing`` follows
-    ``a``'s rows: repos gone from ``b``.
-    """
-
-    a: Snapshot
-    b: Snapshot
-    metric: str
-    value: np.ndarray
-    counted: np.ndarray
-    new: np.ndarray
-    fell: np.ndarray
-    missing: np.ndarray
-    pos: np.ndarray
-    renamed: np.ndarray | None = None
-    appeared: np.ndarray | None = None
-    renames: pd.DataFrame | None = None
-    ambiguous: pd.DataFrame | None = None
-
-    @property
-    def created(self) -> np.ndarray:
-        """New repos created inside the interval (the rest of the new ones ``appeared``)."""
-        return self.new & ~self.appeared
-
-
 def has_metric(snap: Snapshot, metric: str = "downloads_all_time") -> bool:
     """Whether any model of ``snap`` has the count ``metric``."""
-    return bool(_counts(snap)[f"valid_{metric}"].any()) if len(snap) else False
-
-
-def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True) -> Interval:
-    """Downloads between ``a`` and a later ``b`` for every model (see ``Interval``).
-
-    With ``corrections`` (the default), a repo renamed between the two (``corrections.match_renames``) counts the
-    difference of its new and old counters and keeps its history under the new id; and a new repo
-    whose ``created_at`` precedes ``a`` is marked ``appeared`` (counted whole, reported apart).
-    Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks the metric.
-    """
-    if metric not in METRICS:
-        raise DefinitionError(f"unknown metric {metric!r}")
-    if b.taken_at < a.taken_at:
-        raise DefinitionError(f"snapshot {b.label} was taken before {a.label}: give the earlier one first")
-    for s in (a, b):
-        if not has_metric(s, metric):
-            raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
-                                  "downloads between two snapshots need it in both")
-    fa, fb = _counts(a), _counts(b)
-    pos = arrays.positions(b.column("id"), a.column("id"))
-    missing = np.ones(len(a), dtype=bool)
-    missing[pos[pos >= 0]] = False
-    renamed = np.zeros(len(b), dtype=bool)
-    renames = ambiguous = None
-    if corrections:
-        gone = fa[f"valid_{metric}"] & (fa[metric] > 0)
-        renames, ambiguous = match_renames(
-            a, b, pos, missing, fa[metric], fb[metric], fb[f"valid_{metric}"],
-            np.where(fb["valid_downloads_30d"], fb["downloads_30d"], 0), gone)
-        if len(renames):
-            new_rows, old_rows = renames["new_row"].to_numpy(np.int64), renames["old_row"].to_numpy(np.int64)
-            pos[new_rows] = old_rows
-            missing[old_rows] = False
-            renamed[new_rows] = True
-    in_a = pos >= 0
-    safe = np.where(in_a, pos, 0)
-    value = fb[metric] - np.where(in_a, fa[metric][safe] if len(a) else 0, 0)
-    counted = fb[f"valid_{metric}"] & (~in_a | fa[f"valid_{metric}"][safe] if len(a) else ~in_a)
-    appeared = appeared_repos(a, b, in_a) if corrections else np.zeros(len(b), dtype=bool)
-    return Interval(a=a, b=b, metric=metric, value=np.where(counted, value, 0), counted=counted, new=~in_a,
-                    fell=in_a & counted & (value < 0), missing=missing, pos=pos, renamed=renamed, appeared=appeared,
-                    renames=renames, ambiguous=ambiguous)
-
-
-def interval_downloads(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time") -> pd.DataFrame:
-    """Downloads between snapshot ``a`` and a later snapshot ``b``, one row per model.
-
-    ``interval`` = b's counter − a's counter. Columns ``status`` (``both``, ``new`` in b,
-    ``missing`` in b) and ``negative`` (the counter went down, which the Hub's all-time counter
-    sometimes does) flag what a plain difference hides; nothing is clipped. A model new in b
-    counts its whole counter (it was created, or first listed, after a).
-
-    >>> iv = interval_downloads(snap_feb_1, snap_mar_1)            # doctest: +SKIP
-    >>> iv.loc[iv.status == "both", "interval"].sum()               # doctest: +SKIP
-    """
-    iv = interval(a, b, metric)
-    fa, fb = _counts(a), _counts(b)
-
-    def counts(values: np.ndarray, valid: np.ndarray):
-        out = pd.array(values, dtype="Int64")
-        out[~valid] = pd.NA
-        return out
-
-    in_a = iv.pos >= 0
-    safe = np.where(in_a, iv.pos, 0)
-    ids_b = b.column("id").to_pandas()
-    before = counts(fa[metric][safe] if len(a) else np.zeros(len(b), dtype=np.int64), in_a & (fa[f"valid_{metric}"][safe] if len(a) else False))
-    after = counts(fb[metric], fb[f"valid_{metric}"])
-    value = counts(iv.value, iv.counted)
-    later = pd.DataFrame({"id": ids_b, "downloads_a": before, "downloads_b": after, "interval": value,
-                          "status": np.where(iv.new, "new", "both"), "negative": iv.fell})
-    gone_ids = a.column("id").to_pandas()[iv.missing]
-    gone_before = counts(fa[metric][iv.missing], fa[f"valid_{metric}"][iv.missing])
-    gone = pd.DataFrame({"id": gone_ids, "downloads_a": gone_before, "downloads_b": pd.array([pd.NA] * len(gone_ids), dtype="Int64"),
-                         "interval": pd.array([pd.NA] * len(gone_ids), dtype="Int64"), "status": "missing", "negative": False})
-    out = pd.concat([later, gone], ignore_index=True)
-    out["status"] = pd.Categorical(out["status"], categories=["both", "new", "missing"])
-    out["negative"] = out["negative"].astype(bool)
-    out["id"] = out["id"].astype(str)
-    return out.sort_values("id", ignore_index=True)
-
-
-def interval_by(a: Snapshot, b: Snapshot, by: str = "family", attribution: str = "uploader", metric: str = "downloads_all_time",
-                universe: str = "all") -> pd.DataFrame:
-    """Interval downloads summed per family, region or organisation, classified with snapshot
-    ``b``'s metadata (a model gone from ``b`` is counted under ``a``'s).
-
-    Columns: ``name``, ``interval`` (sum over models in both and new), ``models``, ``new``,
-    ``missing``, ``negative`` (counts of models), ``share``; the new models split into ``created``
-    and ``appeared`` (created before ``a``: counted whole, their sum in ``appeared_downloads``), and
-    ``renamed`` (counted as the difference of the new and the old id's counters).
-    """
-    return interval_table(interval(a, b, metric), by, attribution, universe)
-
-
-def interval_table(iv: Interval, by: str = "family", attribution: str = "uploader", universe: str = "all") -> pd.DataFrame:
-    """``interval_by`` from an ``Interval`` already computed."""
-    codes_b, names_b = group_codes(iv.b, by, attribution)
-    sel = universe_mask(iv.b, universe) & iv.counted
-    k = len(names_b)
-    sums = np.bincount(codes_b[sel], weights=iv.value[sel].astype(np.float64), minlength=k)
-    counted = np.bincount(codes_b[sel], minlength=k)
-    new = np.bincount(codes_b[sel & iv.new], minlength=k)
-    fell = np.bincount(codes_b[sel & iv.fell], minlength=k)
-    appeared = iv.appeared if iv.appeared is not None else np.zeros(len(iv.b), dtype=bool)
-    renamed = iv.renamed if iv.renamed is not None else np.zeros(len(iv.b), dtype=bool)
-    out = pd.DataFrame({"name": names_b, "interval": np.rint(sums).astype(np.int64), "counted": counted, "new": new, "negative": fell,
-                        "appeared": np.bincount(codes_b[sel & appeared], minlength=k),
-                        "appeared_downloads": np.rint(np.bincount(codes_b[sel & appeared], weights=iv.value[sel & appeared].astype(np.float64), minlength=k)).astype(np.int64),
-                        "renamed": np.bincount(codes_b[sel & renamed], minlength=k)})
-    gone = universe_mask(iv.a, universe) & iv.missing
-    if gone.any():
-        codes_a, names_a = group_codes(iv.a, by, attribution)
-        per = np.bincount(codes_a[gone], minlength=len(names_a))
-        miss = pd.DataFrame({"name": names_a, "missing": per})
-        miss = miss[miss["missing"] > 0]
-        out = out.merge(miss, on="name", how="outer")
-    else:
-        out["missing"] = 0
-    extra = ("appeared", "appeared_downloads", "renamed")
-    out = out.fillna({c: 0 for c in ("interval", "counted", "new", "negative", "missing", *extra)})
-    for c in ("interval", "counted", "new", "negative", "missing", *extra):
-        out[c] = out[c].astype(np.int64)
-    out["created"] = out["new"] - out["appeared"]
-    out["models"] = out["counted"] + out["missing"]
-    out = out[out["models"] > 0]
-    total = int(out["interval"].sum())
-    out["share"] = out["interval"] / total if total else 0.0
-    out = out.assign(_other=out["name"] == OTHER).sort_values(["_other", "interval", "name"], ascending=[True, False, True], ignore_index=True)
-    return out[["name", "interval", "models", "new", "missing", "negative", "share", "created", "appeared", "appeared_downloads", "renamed"]]
+    return bool(counts(snap).valid[metric].any()) if len(snap) else False

@@ -3,35 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from . import paths
+from .datafiles import read_table
 from .errors import ReferenceDataError
-
-
-def read_table(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> tuple[pd.DataFrame, str, list[str]]:
-    """Read a CSV of strings; returns ``(table, name for messages, problems)``.
-
-    Raises ``ReferenceDataError`` when the file cannot be read or lacks a column; lists empty cells
-    of the ``required`` columns as problems for the caller to report with its own.
-    """
-    where = paths.relative(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReferenceDataError(f"{where}: unreadable ({exc})") from None
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise ReferenceDataError(f"{where}: column(s) {', '.join(missing)} missing")
-    problems = []
-    for col in required:
-        n = int((table[col].str.strip() == "").sum())
-        if n:
-            problems.append(f"column '{col}' is empty in {n} rows")
-    return table, where, problems
-
 
 ATOM_LIST_DATE = "2026-03-27"
 ATOM_REGIONS = ("china", "us", "eu", "other", "unknown")
@@ -90,20 +67,6 @@ def atom_regions() -> dict[str, str]:
 
 
 REGION_COLUMNS = ("org", "region", "source", "notes")
-
-
-def build_regions() -> pd.DataFrame:
-    """The organisation → region table as ``data/reference/regions.csv`` holds it: every row of
-    ATOM's region map (source ``atom-2026-08-17``), then every organisation of ``families.csv``
-    that the map lacks (source ``families.csv``), sorted by organisation (case-insensitive)."""
-    from . import families
-
-    atom = pd.read_csv(paths.ATOM_REGIONS_CSV, dtype=str, keep_default_na=False)
-    rows = pd.DataFrame({"org": atom["hf_org"], "region": atom["region"], "source": "atom-2026-08-17", "notes": atom["notes"]})
-    fam = families.load_rules().table.drop_duplicates("org")
-    extra = fam[~fam["org"].isin(rows["org"])]
-    rows = pd.concat([rows, pd.DataFrame({"org": extra["org"], "region": extra["region"], "source": "families.csv", "notes": extra["notes"]})])
-    return rows.sort_values("org", key=lambda c: c.str.lower(), ignore_index=True)
 
 
 @lru_cache(maxsize=1)

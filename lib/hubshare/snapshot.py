@@ -19,7 +19,6 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cached_property
@@ -94,8 +93,8 @@ class Snapshot:
     ``table`` is the Arrow table as stored; ``models`` the same rows as a pandas DataFrame.
     ``load`` reads ids and counts; every other column is read, and its values checked, the first
     time something asks for it (``column``, ``select``, ``table``), so work that needs a few
-    columns never decodes the rest. Work derived from the rows (classification, metric arrays)
-    is computed once per snapshot and kept with it through ``cached``.
+    columns never decodes the rest. What other modules derive from the rows (``families.codes``,
+    ``metrics.frame``) they make once per snapshot and keep while the snapshot lives.
     """
 
     def __init__(self, path: Path | None, manifest: dict[str, Any], table: pa.Table, unread: tuple[str, ...] = ()):
@@ -105,7 +104,6 @@ class Snapshot:
         self._unread = tuple(c for c in unread if c not in table.column_names)
         self._stat = _stat(path / MODELS_FILE) if path is not None and self._unread else None
         self._lock = threading.Lock()
-        self._cache: dict[Any, Any] = {}
 
     def __repr__(self) -> str:
         return f"Snapshot(path={self.path!r}, label={self.label!r}, rows={len(self)})"
@@ -177,21 +175,6 @@ class Snapshot:
         if m.get("coverage") in COVERAGES:
             return m["coverage"]
         return "sample" if m.get("sample") else "census"
-
-    def cached(self, key: Any, make: Callable[[], Any]) -> Any:
-        """The value stored under ``key`` for this snapshot, made by ``make()`` the first time.
-
-        >>> s = Snapshot(None, {}, pa.table({"id": ["a/b"]}))
-        >>> s.cached("rows", lambda: s.table.num_rows), s.cached("rows", lambda: 0)
-        (1, 1)
-        """
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
-
-    def is_cached(self, key: Any) -> bool:
-        """Whether ``cached`` already holds a value for ``key``."""
-        return key in self._cache
 
     @property
     def label(self) -> str:

@@ -385,7 +385,7 @@ def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed
     snaps = []
     for k, when in enumerate(times):
         if k:
-            fam = lineage_names(families.codes(snaps[-1]).lineage)  # cached on the snapshot, which metrics reuse
+            fam = lineage_names(families.codes(snaps[-1]).lineage)  # families keeps it: metrics reuse it
             t = (k - 1) / max(len(times) - 2, 1)
             now = np.asarray(table.column("downloads_30d").fill_null(0), dtype=np.float64)
             ids = table.column("id").to_pylist()

@@ -42,6 +42,8 @@ no family (models with no parent included).
 
 from __future__ import annotations
 
+import weakref
+
 import pandas as pd
 import pyarrow as pa
 
@@ -49,7 +51,7 @@ from .lineage import FLAGS, Classification, compute
 from .rules import REGIONS, RULE_COLUMNS, SCOPES, Rules, load_rules, name_codes, org_codes, split_ids
 
 __all__ = [
-    "FLAGS", "OUTPUT_COLUMNS", "REGIONS", "RULE_COLUMNS", "SCOPES", "Classification", "Rules", "classify", "classify_ids",
+    "FLAGS", "OUTPUT_COLUMNS", "REGIONS", "RULE_COLUMNS", "SCOPES", "Classification", "Rules", "classified", "classify", "classify_ids",
     "classify_table", "codes", "compute", "lineage_chain", "load_rules", "name_codes", "org_codes", "split_ids",
 ]
 
@@ -79,8 +81,15 @@ def classify_table(table: pa.Table, rules: Rules | None = None) -> pd.DataFrame:
     return compute(table, rules).frame()
 
 
+# Each snapshot's classification, owned here and kept as long as the snapshot lives: metrics,
+# history and the CLI ask ``codes`` and all get the same one.
+_CODES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:
-    """Classification of a loaded ``Snapshot``, computed once and cached on it.
+    """Classification of a loaded ``Snapshot`` as a readable table (``OUTPUT_COLUMNS``), made
+    once per snapshot and rules.
 
     >>> from hubshare import snapshot
     >>> from hubshare import paths
@@ -88,21 +97,33 @@ def classify(snapshot, rules: Rules | None = None) -> pd.DataFrame:
     >>> c.set_index("id").loc["mudler/Qwopus3.6-35B-A3B-v1-APEX-GGUF", "family"]
     'Qwen'
     """
-    return snapshot.cached(("classified", id(rules) if rules else None), lambda: codes(snapshot, rules).frame())
+    per = _TABLES.setdefault(snapshot, {})
+    key = id(rules) if rules else None
+    if key not in per:
+        per[key] = codes(snapshot, rules).frame()
+    return per[key]
 
 
 def codes(snapshot, rules: Rules | None = None, earlier: tuple | None = None) -> Classification:
-    """The classification of a loaded ``Snapshot`` as code arrays, computed once and cached;
-    what metrics use. ``classify`` builds the readable table from it.
+    """The classification of a loaded ``Snapshot`` as code arrays, made once per snapshot and
+    rules; what metrics use. ``classify`` builds the readable table from it.
 
     ``earlier`` = ``(earlier_snapshot, pos)``, ``pos`` giving each row's position in the earlier
-    snapshot (-1: none), lets a classification already cached there save work (``compute``).
+    snapshot (-1: none), lets the earlier snapshot's classification, when made, save work
+    (``compute``); the result is the same.
     """
-    key = ("codes", id(rules) if rules else None)
-    hint = None
-    if earlier is not None and earlier[0].is_cached(key):
-        hint = (earlier[0].cached(key, lambda: None), earlier[1])
-    return snapshot.cached(key, lambda: compute(snapshot.select(["id", "base_models"]), rules or load_rules(), hint))
+    per = _CODES.setdefault(snapshot, {})
+    key = id(rules) if rules else None
+    if key not in per:
+        known = classified(earlier[0], rules) if earlier is not None else None
+        hint = (known, earlier[1]) if known is not None else None
+        per[key] = compute(snapshot.select(["id", "base_models"]), rules or load_rules(), hint)
+    return per[key]
+
+
+def classified(snapshot, rules: Rules | None = None) -> Classification | None:
+    """The classification ``codes`` has made of ``snapshot``, or None when it has made none."""
+    return _CODES.get(snapshot, {}).get(id(rules) if rules else None)
 
 
 def lineage_chain(snapshot, model_id: str, max_steps: int = 50) -> list[str]:

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import arrays
-from .rules import Rules, _id_rules, _id_rules_from, fill_names, load_rules, name_codes, org_codes, split_ids
+from .rules import Rules, fill_names, id_rules, load_rules, name_codes, org_codes, split_ids
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
 
@@ -202,7 +202,7 @@ def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np
     """Organisation family, its rule row and name family of every id (from ``earlier`` where it can)."""
     if earlier is not None and earlier[0].rules is rules and len(earlier[1]) == len(ids):
         return _id_rules_from(ids, rules, *earlier, ordered=ordered)
-    return _id_rules(ids, rules, ordered)
+    return id_rules(ids, rules, ordered)
 
 
 def _positions_in(ids, values: pa.Array) -> np.ndarray:
@@ -475,3 +475,19 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
         root_index=chains.root_index, parent_index=chains.prim_index, depth=chains.depth, flags=flags,
         flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
     )
+
+
+def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray,
+                   ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``rules.id_rules``, copied from an earlier classification for the ids it holds (``pos``: each
+    id's row there, -1 for none), names it computed included, and computed for the rest: they
+    depend on the id alone."""
+    safe = np.maximum(pos, 0)
+    out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
+    new = np.flatnonzero(pos < 0)
+    if len(new):
+        whole = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+        # Rows taken in order from ids in order are in order.
+        for o, fresh in zip(out, id_rules(whole.take(pa.array(new)), rules, ordered)):
+            o[new] = fresh
+    return out

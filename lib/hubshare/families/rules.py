@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,10 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import arrays, paths, reference
+from ..datafiles import read_table
 from ..errors import ReferenceDataError
-
-if TYPE_CHECKING:
-    from .lineage import Classification
 
 REGIONS = ("us", "china", "eu", "other")
 SCOPES = ("all", "pattern")
@@ -53,15 +50,17 @@ class Rules:
         return self.table.loc[self.table["family"] == family, "org"].tolist()
 
 
-def load_rules(path: Path | str | None = None) -> Rules:
-    """Read and validate ``families.csv``; raises ``ReferenceDataError`` naming every problem."""
+def load_rules(path: Path | str | None = None, *, check_regions: bool = True) -> Rules:
+    """Read and validate ``families.csv``; raises ``ReferenceDataError`` naming every problem.
+    The shipped file's regions must agree with ``data/reference/regions.csv`` (``make regions``
+    rebuilds that table from the rules read with ``check_regions=False``)."""
     path = Path(path) if path is not None else paths.FAMILIES_CSV
-    return _load_rules_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    return _load_rules_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0, check_regions)
 
 
 @lru_cache(maxsize=8)
-def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
-    table, where, problems = reference.read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
+def _load_rules_cached(path_str: str, _mtime: int, check_regions: bool = True) -> Rules:
+    table, where, problems = read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
     n = int((~table["region"].isin(REGIONS)).sum())
     if n:
         problems.append(f"column 'region' is not one of {', '.join(REGIONS)} in {n} rows")
@@ -86,11 +85,9 @@ def _load_rules_cached(path_str: str, _mtime: int) -> Rules:
             pc.match_substring_regex(pa.array(["x"]), pat)
         except (re.error, pa.ArrowInvalid) as exc:
             problems.append(f"name_pattern {pat!r} is not a valid regular expression ({exc})")
-    if not problems and Path(path_str) == paths.FAMILIES_CSV and paths.REGIONS_CSV.exists():
+    if check_regions and not problems and Path(path_str) == paths.FAMILIES_CSV and paths.REGIONS_CSV.exists():
         # Regions of organisations have one source of truth, data/reference/regions.csv.
-        from ..reference import regions
-
-        table_regions = regions()
+        table_regions = reference.regions()
         off = [f"{r.org} ({r.region} here, {table_regions.get(r.org, 'missing')} in regions.csv)"
                for r in table.itertuples() if table_regions.get(r.org) != r.region]
         if off:
@@ -217,30 +214,14 @@ def fill_names(own_name: np.ndarray, ids: pa.Array, wanted: np.ndarray, rules: R
     own_name[rows] = name_rows(ids, rows, rules)
 
 
-def _id_rules(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def id_rules(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Organisation family, its rule row, and ``own_name`` of every id, all ``NOT_NAMED``: name
     rules run later, only on the rows that need them (``fill_names``)."""
     fam, rule = _id_orgs(ids, rules, ordered)
     return fam, rule, np.full(len(ids), NOT_NAMED, dtype=np.int16)
 
 
-def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray,
-                   ordered: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``_id_rules``, copied from an earlier classification for the ids it holds (``pos``: each
-    id's row there, -1 for none), names it computed included, and computed for the rest: they
-    depend on the id alone."""
-    safe = np.maximum(pos, 0)
-    out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
-    new = np.flatnonzero(pos < 0)
-    if len(new):
-        whole = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
-        # Rows taken in order from ids in order are in order.
-        for o, fresh in zip(out, _id_rules(whole.take(pa.array(new)), rules, ordered)):
-            o[new] = fresh
-    return out
-
-
-def _union_pattern(patterns: list[str]) -> str:
+def union_pattern(patterns: list[str]) -> str:
     parts = []
     for p in patterns:
         parts.append(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})")
@@ -257,7 +238,7 @@ def name_codes(names: pa.Array, rules: Rules) -> np.ndarray:
     if len(names) == 0:
         return out
     patterns = list(rules.name_pattern.items())
-    any_hit = np.asarray(pc.match_substring_regex(names, _union_pattern([p for _, p in patterns])).fill_null(False), dtype=bool)
+    any_hit = np.asarray(pc.match_substring_regex(names, union_pattern([p for _, p in patterns])).fill_null(False), dtype=bool)
     todo = np.flatnonzero(any_hit)
     findex = _family_index(rules)
     for family, pattern in patterns:
