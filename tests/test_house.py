@@ -90,3 +90,25 @@ def test_no_module_reaches_for_another_modules_private_names():
                     and node.attr.startswith("_") and not node.attr.startswith("__")):
                 reach.append(f"{p.name}:{node.lineno}: {node.value.id}.{node.attr}")
     assert not reach, reach
+
+
+def test_every_public_callable_has_a_docstring():
+    undocumented = []
+    for path in MODULES.values():
+        def walk(node, prefix: str) -> None:
+            for n in node.body:
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith("_"):
+                    if ast.get_docstring(n) is None:
+                        undocumented.append(f"{path.relative_to(LIB.parent)}:{n.lineno} {prefix}{n.name}")
+                    if isinstance(n, ast.ClassDef):
+                        walk(n, f"{prefix}{n.name}.")
+
+        walk(ast.parse(path.read_text(encoding="utf-8")), "")
+    assert not undocumented, undocumented
+
+
+def test_no_function_is_longer_than_sixty_lines():
+    long = [f"{path.relative_to(LIB.parent)}:{n.lineno} {n.name} ({n.end_lineno - n.lineno + 1} lines)"
+            for path in MODULES.values() for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
+    assert not long, long

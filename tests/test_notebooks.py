@@ -74,7 +74,10 @@ def test_no_machine_details_and_no_path_hacks(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_one_parameter_cell_defaulting_to_the_shipped_sample(path):
     nb = load(path)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    # Parameters come from the environment (HUBSHARE_SNAPSHOT, HUBSHARE_SNAPSHOTS), read in one
+    # cell; no cell carries papermill's "parameters" tag, which would promise another mechanism.
+    assert not any("parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    tagged = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith("# Parameters")]
     assert len(tagged) == 1
     assert "SNAPSHOT = paths.default_snapshot()" in tagged[0].source or "SNAPSHOTS = paths.default_history()" in tagged[0].source
     assert f'figures.setup_notebook("{path.stem}")' in nb.cells[1].source  # charts are named after the notebook
@@ -257,5 +260,7 @@ def test_printed_text_is_one_output_however_the_kernel_split_it():
 
     split = [nbformat.v4.new_output("stream", name="stdout", text="a\n"), nbformat.v4.new_output("stream", name="stdout", text="b\n"),
              nbformat.v4.new_output("stream", name="stderr", text="c\n"), nbformat.v4.new_output("stream", name="stderr", text="d\n")]
-    merged = report.coalesce_streams(split)
-    assert [(o["name"], o["text"]) for o in merged] == [("stdout", "a\nb\n"), ("stderr", "c\nd\n")]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print()", outputs=split, metadata={"execution": {"iopub.status.busy": "2026-12-03T00:00:00Z"}})])
+    cell = report.tidy(nb).cells[0]
+    assert [(o["name"], o["text"]) for o in cell.outputs] == [("stdout", "a\nb\n"), ("stderr", "c\nd\n")]
+    assert "execution" not in cell.metadata

@@ -70,6 +70,7 @@ class Sorted:
         return self.arr[k].as_py()
 
     def bisect_left(self, value, lo: int = 0) -> int:
+        """The first position at or after ``lo`` where ``value`` could be inserted keeping the order."""
         return bisect_left(self, value, lo)
 
 

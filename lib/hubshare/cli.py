@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__, fmt, paths
+from . import __version__, fmt, paths, times
 from .errors import ClaimFileError, HubshareError, RefreshError
 
 if TYPE_CHECKING:
@@ -111,6 +111,8 @@ def _claim_problems(problems: list[str]) -> int:
 
 
 def cmd_claims(args: argparse.Namespace) -> int:
+    """``hubshare claims``: every claim judged against the published figures, measured on a snapshot or history
+    when given."""
     loaded = _loading(args.snapshot) if args.snapshot else None
     from . import claims
 
@@ -132,6 +134,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 
 def cmd_shares(args: argparse.Namespace) -> int:
+    """``hubshare shares``: totals, shares and ranks under one Definition."""
     loaded = _loading(args.snapshot)
     from . import metrics
 
@@ -168,6 +171,8 @@ def _atom_coverage(snap) -> str:
 
 
 def cmd_classify(args: argparse.Namespace) -> int:
+    """``hubshare classify``: family, organisation, party and lineage of repo ids, or of every model of a
+    snapshot."""
     from . import families
     from .snapshot import ID_FORM
 
@@ -211,6 +216,8 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``hubshare validate``: every problem of a snapshot folder (exit 1), or what it holds and its census day
+    check."""
     from . import snapshot
 
     problems = snapshot.validate(args.path)
@@ -258,6 +265,7 @@ def _sigterm_interrupts():
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    """``hubshare refresh``: list models on the Hub and write a snapshot (resumable after an interruption)."""
     from .ingest import refresh
 
     listings = refresh.plan(args.author, args.family, args.tracked, args.top, args.all)
@@ -290,6 +298,8 @@ def _warn(line: str) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """``hubshare import hub-stats``: snapshots from the hub-stats census (a file, the days around a date, or
+    one commit)."""
     import pandas as pd
 
     from .ingest import census
@@ -336,6 +346,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    """``hubshare diff``: downloads between two snapshots, by family, region or organisation."""
     from . import intervals, metrics
 
     a, b = _load(args.a), _load(args.b)
@@ -384,12 +395,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """``hubshare reproduce``: import the census days the claims need, then measure the claims and their
+    months."""
     from . import claims, history
     from .ingest import census
 
     chosen, problems = _claims(args)
     shown = sorted(set(args.month or []) | {m for c in chosen for p in c.periods() if p.metric == "month" for m in claims.measure.months_of(p)})
-    extra = [history.month_start(t) for m in args.month or [] for t in (m, history.next_month(m))]
+    extra = [times.month_start(t) for m in args.month or [] for t in (m, times.next_month(m))]
     edges = sorted(set(claims.needs(chosen)) | set(extra))
     if args.quiet:
         from huggingface_hub.utils import disable_progress_bars
@@ -407,12 +420,8 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     h = history.History.from_folder(args.out)
     print()
     for r in claims.evaluate(hist=h, claims=chosen):
-        print(f"{r.claim.id}  \"{r.claim.words}\"  (published figures: {r.verdict_text})")
-        if r.measured is not None:
-            mark = {True: "holds", False: "does not hold", None: "no test"}[r.measured.holds]
-            print(f"    measured: {r.measured.text} ({mark})")
-        for line in r.from_history:
-            print(f"    {line.text}")
+        print("\n".join(r.lines(h.source)))
+        print()
     result = None
     for universe, by in (("atom", "org"), ("all", "family")):
         if not shown:
@@ -460,10 +469,9 @@ def _history(folder: str | None):
 
 
 def _month(text: str) -> str:
-    from . import history
 
     try:
-        history.month_start(text)
+        times.month_start(text)
     except HubshareError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text
@@ -476,6 +484,8 @@ def _months_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_months(args: argparse.Namespace) -> int:
+    """``hubshare months``: downloads of calendar months from a folder of snapshots, with how each boundary was
+    measured."""
     from . import history
 
     h = _history(args.snapshots)
@@ -494,18 +504,9 @@ def cmd_months(args: argparse.Namespace) -> int:
     if not result.months:
         print("no month can be measured: a month needs a census at or around each of its two boundaries")
     elif len(result.rows):
-        pivot = result.pivot()
-        top = result.rows.groupby("name")["downloads"].sum().sort_values(ascending=False).index[: args.top]
-        shown = pivot[list(top)].copy()
-        if len(pivot.columns) > len(top):
-            shown["(rest)"] = pivot.drop(columns=list(top)).sum(axis=1)
-        shown["total"] = pivot.sum(axis=1)
-        totals = result.totals().set_index("month")
-        shown = shown.map(fmt.count)
-        shown["days"] = totals["days"].map(lambda v: f"{v:.2f}")
-        shown["new"] = totals["models_new"]
-        shown["gone"] = totals["models_gone"]
-        shown["fell"] = totals["models_fell"]
+        table = result.table(args.top)
+        counted = [c for c in table.columns if c not in ("days", "new", "gone", "fell")]
+        shown = table.assign(**{c: table[c].map(fmt.count) for c in counted}, days=table["days"].map(lambda v: f"{v:.2f}"))
         print(shown.reset_index().to_string(index=False))
     print("how each month was measured:")
     for line in result.boundary_lines():
@@ -552,6 +553,7 @@ def _print_corrections(result, list_renames: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: ``hubshare`` and its commands, options and help texts."""
     p = _Parser(
         prog="hubshare",
         description="Who gets the downloads of open models on the Hugging Face Hub, under explicit definitions.",
@@ -618,8 +620,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     mo = sub.add_parser("months", help="downloads of calendar months from a folder of snapshots",
                         description="Downloads of each calendar month, 00:00 UTC to 00:00 UTC: differences of all-time counters "
-                                    "at its two boundaries, each from a census within 1 h, else interpolated between the good "
-                                    "censuses around it (at most --max-bracket apart), else from a census within 36 h (approximate); "
+                                    f"at its two boundaries, each from a census within {times.hours(times.TOLERANCE)}, else interpolated between the good "
+                                    f"censuses around it (at most --max-bracket apart), else from a census within {times.hours(times.WINDOW)} (approximate); "
                                     "classified with the later census. Bad census days (partial, stale, stalled, rolled back) are "
                                     "passed over and reported. A month without both boundaries is missing (--bounds: a range).")
     mo.add_argument("--snapshots", metavar="DIR", default=str(paths.SNAPSHOTS), help="folder of snapshots (default: data/snapshots)")
@@ -668,8 +670,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(under 1,000,000 rows from 2025 on, a file is imported as a subset)")
     i.add_argument("--full", action="store_true", help="download the whole file and check its sha256 (default: read only the "
                                                      "columns hubshare uses, by byte ranges)")
-    i.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",
-                   help="with --date: widest pair of censuses a boundary is interpolated between (default: 72)")
+    i.add_argument("--max-bracket", type=_hours, default=times.MAX_BRACKET.total_seconds() / 3600, metavar="HOURS",
+                   help=f"with --date: widest pair of censuses a boundary is interpolated between (default: {times.hours(times.MAX_BRACKET)})")
     i.add_argument("--bounds", action="store_true", help="with --date: when the day cannot be measured, import the good censuses "
                                                        "on either side of the gap (for months --bounds)")
     i.add_argument("--out", default=str(paths.SNAPSHOTS), metavar="DIR", help="parent folder (default: data/snapshots)")
@@ -702,9 +704,9 @@ def _add_output_options(p: argparse.ArgumentParser, json_help: str) -> None:
 def _add_boundary_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boundaries", choices=["interpolate", "census"], default="interpolate",
                    help="interpolate: months from 00:00 UTC to 00:00 UTC, counters interpolated between the censuses around each "
-                        "boundary; census: from the census nearest each boundary (within 36 h), with the true length (default: interpolate)")
-    p.add_argument("--max-bracket", type=_hours, default=72.0, metavar="HOURS",
-                   help="widest pair of censuses a boundary is interpolated between (default: 72)")
+                        f"boundary; census: from the census nearest each boundary (within {times.hours(times.WINDOW)}), with the true length (default: interpolate)")
+    p.add_argument("--max-bracket", type=_hours, default=times.MAX_BRACKET.total_seconds() / 3600, metavar="HOURS",
+                   help=f"widest pair of censuses a boundary is interpolated between (default: {times.hours(times.MAX_BRACKET)})")
     p.add_argument("--bounds", action="store_true", help="give each month that cannot be measured a lower and an upper bound")
 
 
@@ -719,6 +721,8 @@ def _hours(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line (``argv`` without the program name); its exit code. Errors are one line on stderr:
+    2 for bad usage or a bad claim file, 1 for bad data, 130 when interrupted."""
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     if debug:  # anywhere on the line, before or after the command

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import arrays, families
+from .times import DAILY
 
 # --------------------------------------------------------------------------- day checks: thresholds
 
@@ -56,9 +57,6 @@ PARTIAL_WINDOW = pd.Timedelta(days=45)
 NEIGHBOURS = 3
 """Censuses on each side compared with a day (rows, growth)."""
 
-DAILY = pd.Timedelta(hours=48)
-"""Counters are compared day to day only between censuses at most this far apart: stalls and
-stale days are day-scale events, invisible between monthly snapshots."""
 STALE_SHARE = 0.99
 """A day is stale when at least this share of the active repos kept the all-time counters of the
 census before it (within ``DAILY``): the file was not refreshed."""
@@ -102,13 +100,16 @@ class DayCheck:
 
     @property
     def bad(self) -> bool:
+        """Whether the day must not stand for a boundary (partial, stale, stalled or rolled back)."""
         return self.kind in BAD
 
     @property
     def text(self) -> str:
+        """The verdict in words, with why when it is bad."""
         return self.kind + (f": {self.why}" if self.why else "")
 
     def to_dict(self) -> dict[str, str]:
+        """The JSON form, as manifests record it (``day_check``)."""
         return {"kind": self.kind, "why": self.why}
 
 
@@ -132,6 +133,7 @@ class Counters:
 
     @property
     def text(self) -> str:
+        """``label (YYYY-MM-DD HH:MM UTC)``, for messages."""
         return f"{self.label} ({self.taken_at.strftime('%Y-%m-%d %H:%M')} UTC)"
 
 

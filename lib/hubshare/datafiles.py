@@ -88,6 +88,7 @@ def update(readme: Path | None = None) -> list[str]:
 
 
 def main() -> int:
+    """``make checksums``: rewrite the checksum table and say what changed; its exit code."""
     for line in update() or ["every checksum already matches"]:
         print(line)
     return 0

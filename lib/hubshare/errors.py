@@ -48,3 +48,8 @@ class ClaimFileError(HubshareError):
 
 class HistoryError(HubshareError):
     """A folder of snapshots cannot give what was asked of it (months, cumulative counts)."""
+
+
+class NotMeasurable(HistoryError):
+    """What a claim needs is not in the history (a month without both boundaries, no census at a
+    moment, no such counts); the message says why, starting ``not measurable:``."""

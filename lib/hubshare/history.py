@@ -26,7 +26,6 @@ Snapshots without all-time counts are left out, and said so.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,69 +40,14 @@ from . import corrections, intervals, metrics, paths, snapshot
 from .corrections import DayCheck
 from .errors import DefinitionError, HistoryError
 from .snapshot import Snapshot
+from .times import MAX_BRACKET, TOLERANCE, WINDOW, iso, month_range, month_start, next_month, offset_text, previous_month, utc
 
-TOLERANCE = pd.Timedelta(hours=1)
-"""A census this close to a boundary stands for it as it is (a snapshot taken by cron at 00:05)."""
-MAX_BRACKET = pd.Timedelta(hours=72)
-"""The widest pair of censuses a boundary is interpolated between: with a census a day, a
-missing or bad day still leaves a bracket of at most three days."""
-WINDOW = pd.Timedelta(hours=36)
-"""Without a bracket, a census this close on one side stands for the boundary (approximate)."""
 BOUNDARIES = ("interpolate", "census")
 """How month boundaries are measured: at 00:00 UTC (interpolated), or at the nearest census."""
 COLUMNS = ("id", "base_models", "pipeline_tag", "downloads_all_time", "downloads_30d", "created_at")
 """What month arithmetic reads of each snapshot."""
 COUNTERS = ("id", "downloads_all_time", "downloads_30d")
 """What the day checks read of each snapshot."""
-
-
-def iso(t: pd.Timestamp) -> str:
-    """A UTC time as ``2026-02-01T00:00:00Z``, the form manifests and JSON use.
-
-    >>> iso(pd.Timestamp("2026-02-01 13:16:13", tz="UTC"))
-    '2026-02-01T13:16:13Z'
-    """
-    return pd.Timestamp(t).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def offset_text(delta: pd.Timedelta) -> str:
-    """A time offset for people: ``5 min``, ``13.3 h``, ``8.4 days``."""
-    seconds = abs(delta.total_seconds())
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 72 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
-
-
-def month_start(month: str) -> pd.Timestamp:
-    """``YYYY-MM`` as 00:00 UTC on its first day; ``HistoryError`` for anything else.
-
-    >>> str(month_start("2026-02"))
-    '2026-02-01 00:00:00+00:00'
-    """
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month or ""):
-        raise HistoryError(f"{month!r} is not a month YYYY-MM")
-    return pd.Timestamp(f"{month}-01", tz="UTC")
-
-
-def next_month(month: str) -> str:
-    """The month after ``month``: ``"2026-12"`` → ``"2027-01"``."""
-    return (month_start(month) + pd.offsets.MonthBegin(1)).strftime("%Y-%m")
-
-
-def previous_month(month: str) -> str:
-    """The month before ``month``: ``"2027-01"`` → ``"2026-12"``."""
-    return (month_start(month) - pd.offsets.MonthBegin(1)).strftime("%Y-%m")
-
-
-def month_range(first: str, last: str) -> list[str]:
-    """Every month from ``first`` to ``last``, both included."""
-    out, m = [], first
-    while month_start(m) <= month_start(last):
-        out.append(m)
-        m = next_month(m)
-    return out
 
 
 @dataclass
@@ -137,6 +81,7 @@ class Entry:
 
     @property
     def text(self) -> str:
+        """``label (YYYY-MM-DD HH:MM UTC)``, for messages."""
         return f"{self.label} ({self.taken_at.strftime('%Y-%m-%d %H:%M')} UTC)"
 
 
@@ -160,6 +105,7 @@ class Boundary:
 
     @property
     def measured(self) -> bool:
+        """Whether the boundary could be measured (a census, an interpolation or an approximation)."""
         return self.how != "missing"
 
     @property
@@ -169,6 +115,7 @@ class Boundary:
 
     @property
     def label(self) -> str:
+        """The census that stands for the boundary, or the boundary's time and how it was measured."""
         return self.used.label if self.used is not None else f"{iso(self.when)} ({self.how})"
 
     @property
@@ -280,6 +227,7 @@ class History:
 
     @property
     def period(self) -> str:
+        """The span of the history: ``YYYY-MM-DD to YYYY-MM-DD`` (or ``no snapshots``)."""
         if not self.entries:
             return "no snapshots"
         return f"{self.entries[0].taken_at.strftime('%Y-%m-%d')} to {self.entries[-1].taken_at.strftime('%Y-%m-%d')}"
@@ -413,12 +361,6 @@ class History:
         return out
 
 
-def utc(when: pd.Timestamp | str) -> pd.Timestamp:
-    """A time as a UTC timestamp (a time without zone is taken as UTC)."""
-    t = pd.Timestamp(when)
-    return t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
-
-
 def _values(snap: Snapshot, column: str) -> tuple[np.ndarray, np.ndarray]:
     col = snap.column(column)
     return np.asarray(col.fill_null(0), dtype=np.float64), np.asarray(pc.is_valid(col), dtype=bool)
@@ -478,6 +420,7 @@ class Month:
 
     @property
     def measured(self) -> bool:
+        """Whether both boundaries were measured."""
         return self.start.measured and self.end.measured
 
     @property
@@ -498,6 +441,7 @@ class Month:
 
     @property
     def passed_over(self) -> list[str]:
+        """The bad census days passed over near either boundary, once each."""
         return list(dict.fromkeys([*self.start.passed_over, *self.end.passed_over]))
 
     @property
@@ -629,6 +573,29 @@ class Months:
         return pd.DataFrame({"downloads": g["downloads"].sum(), "models_new": g["models_new"].sum(),
                              "models_gone": g["models_gone"].sum(), "models_fell": g["models_fell"].sum(),
                              "start": g["start"].first(), "end": g["end"].first(), "days": g["days"].first()}).reset_index()
+
+    def top(self, n: int, *, named: bool = False) -> list[str]:
+        """The ``n`` names with the most downloads over all the months; with ``named``, families,
+        regions or organisations only (not "no family")."""
+        sums = self.rows.groupby("name")["downloads"].sum().sort_values(ascending=False, kind="stable")
+        if named:
+            sums = sums.drop(metrics.OTHER, errors="ignore")
+        return list(sums.index[:n])
+
+    def table(self, names: int | list[str] = 8) -> pd.DataFrame:
+        """One row per measured month (months as the index, like ``pivot``): the downloads of
+        ``names`` (or of the ``top`` that many), ``(rest)`` for the others, ``total``, ``days``
+        (the true length, to the hundredth), and how many repos were ``new``, ``gone`` and ``fell``."""
+        pivot = self.pivot()
+        shown = list(names) if not isinstance(names, int) else self.top(names)
+        out = pivot[shown].copy()
+        if len(pivot.columns) > len(shown):
+            out["(rest)"] = pivot.drop(columns=shown).sum(axis=1)
+        out["total"] = pivot.sum(axis=1)
+        totals = self.totals().set_index("month")
+        out["days"] = totals["days"].round(2)
+        out["new"], out["gone"], out["fell"] = totals["models_new"], totals["models_gone"], totals["models_fell"]
+        return out.rename_axis(index="month", columns=None)
 
     def pivot(self, value: str = "downloads") -> pd.DataFrame:
         """Months × names of ``value`` (downloads, share or cumulative_end); months as rows."""

@@ -127,6 +127,7 @@ class Definition:
         return "downloads_all_time" if self.metric == CALENDAR_MONTH else self.metric
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form: key, universe, attribution, metric, label (and months, ids when set)."""
         d: dict[str, Any] = {"key": self.key, "universe": self.universe, "attribution": self.attribution, "metric": self.metric, "label": self.label}
         if self.months is not None:
             d["months"] = self.months
@@ -179,10 +180,12 @@ class ShareTable:
         return float(hit.iloc[0]) if len(hit) else 0.0
 
     def downloads_of(self, name: str) -> int:
+        """Downloads of one name (family, organisation or region); 0 when absent."""
         hit = self.rows.loc[self.rows["name"] == name, "downloads"]
         return int(hit.iloc[0]) if len(hit) else 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form (``shares --json``): Definition, snapshot, coverage, totals and rows."""
         return {
             "definition": self.definition.to_dict(),
             "snapshot": {"label": self.snapshot_label, "date": self.snapshot_date},

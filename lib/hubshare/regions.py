@@ -38,6 +38,7 @@ def write() -> bool:
 
 
 def main() -> int:
+    """``make regions``: write the table and say whether it changed; its exit code."""
     changed = write()
     print(f"{paths.relative(paths.REGIONS_CSV)}: {'rewritten (run make checksums)' if changed else 'unchanged'}")
     return 0

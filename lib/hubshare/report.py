@@ -53,24 +53,19 @@ def execute(path: Path, timeout: int = 600) -> None:
         ename = getattr(exc, "ename", "error")
         evalue = getattr(exc, "evalue", "")
         raise RuntimeError(f"{path.name}: cell {index} failed: {ename}: {evalue}") from None
-    for cell in nb.cells:  # run-specific metadata would change on every run
+    nbformat.write(tidy(nb), path)
+
+
+def tidy(nb):
+    """An executed notebook as it is committed: no run-specific metadata (it would change on
+    every run), and adjacent outputs of one stream merged (how a kernel splits printed text into
+    messages depends on timing; nbconvert's ``CoalesceStreamsPreprocessor``)."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
+    for cell in nb.cells:
         cell.get("metadata", {}).pop("execution", None)
-        if cell.get("outputs"):
-            cell.outputs = coalesce_streams(cell.outputs)
-    nbformat.write(nb, path)
-
-
-def coalesce_streams(outputs: list) -> list:
-    """Adjacent stream outputs of the same stream as one: how a kernel splits printed text into
-    messages depends on timing, and the committed notebooks must not."""
-    merged: list = []
-    for o in outputs:
-        last = merged[-1] if merged else None
-        if last is not None and o.get("output_type") == "stream" and last.get("output_type") == "stream" and o.get("name") == last.get("name"):
-            last["text"] = "".join(last["text"]) + "".join(o["text"])
-        else:
-            merged.append(o)
-    return merged
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
+    return nb
 
 
 def run_all(series: list[Path], workers: int | None = None) -> list[tuple[Path, float]]:
@@ -212,6 +207,8 @@ def _other_data() -> tuple[str | None, object]:
 
 
 def main() -> int:
+    """``make report``: run every notebook, write the claims table, the charts and the HTML report; its exit
+    code."""
     try:
         label, hist = _other_data()
     except Exception as exc:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -53,6 +54,16 @@ COVERAGE_NOTES = {
 """What ``Snapshot.describe`` says of a snapshot that is not a census."""
 ROW_GROUP = 1 << 18
 RELATIONS = ("finetune", "quantized", "adapter", "merge")
+RELATION_PRIORITY = ("merge", "adapter", "quantized", "finetune")
+"""A repo with base models under several relations has the first of these (a merge of
+fine-tunes is a merge): how a listing's tags become one ``base_model_relation``."""
+LABEL = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+"""A snapshot label, and a Hub namespace: a plain folder name (letters, digits, '.', '_', '-')."""
+
+
+def plain_label(label: str) -> bool:
+    """Whether ``label`` is a plain folder name (``LABEL``), fit to name a snapshot folder."""
+    return re.fullmatch(LABEL, label) is not None
 
 _TS = pa.timestamp("us", tz="UTC")
 SCHEMA = pa.schema(
@@ -178,6 +189,7 @@ class Snapshot:
 
     @property
     def label(self) -> str:
+        """The snapshot's name (the manifest's ``label``)."""
         return self.manifest.get("label", "")
 
     @property
@@ -220,6 +232,7 @@ class Snapshot:
 
     @cached_property
     def models(self) -> pd.DataFrame:
+        """Every column as a pandas DataFrame (read on first use)."""
         return to_pandas(self.table)
 
     def __len__(self) -> int:
@@ -241,11 +254,9 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
+    """The sha256 of a file, in hex (``hashlib.file_digest``)."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 # --------------------------------------------------------------------------- building tables

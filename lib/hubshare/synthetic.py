@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import families, snapshot
+from . import families, snapshot, times
 
 # Share of 30-day downloads the first-party repos of each family get, roughly as on the Hub;
 # only the order of magnitude matters for tests and benchmarks.
@@ -637,7 +637,7 @@ def _extra_tags(tags: pa.Array, rng: np.random.Generator) -> pa.Array:
 
 
 def _iso(ts) -> str | None:
-    return None if ts is None else ts.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return None if ts is None else times.iso(times.utc(ts), millis=True)
 
 
 def api_records(table: pa.Table) -> list[dict[str, Any]]:

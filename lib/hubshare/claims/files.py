@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import metrics, paths, reference
+from .. import metrics, paths, reference, snapshot
 from .. import published as published_figures
 from ..errors import ClaimFileError
 from . import formula
@@ -37,8 +37,8 @@ BOUNDS = ("exact", "lower", "upper")
 ABOUT = 0.1
 """The reading of "about X" when a claim gives no ``within``: within 10% of X either way."""
 
-_NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NAMESPACE = re.compile(rf"^{snapshot.LABEL}$")
+_REPO_ID = re.compile(rf"^{snapshot.LABEL}/{snapshot.LABEL}$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DAY = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-\d{2}$")
 _ID = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
@@ -78,6 +78,7 @@ class Whose:
         return f"{self.who}, {self.title}" if self.title else f"{self.who}, {self.when}"
 
     def to_dict(self) -> dict[str, str]:
+        """The JSON form (``claims --json`` ``source``): every field and ``text``."""
         return {"who": self.who, "when": self.when, "title": self.title, "outlet": self.outlet, "untitled": self.untitled,
                 "citing": self.citing, "url": self.url, "text": self.text}
 
@@ -130,6 +131,7 @@ class Measure:
 
     @property
     def ids(self) -> tuple[str, ...] | None:
+        """The repo ids of a list universe, or None for a named universe."""
         return self.universe if isinstance(self.universe, tuple) else None
 
     def definition(self, metric: str) -> metrics.Definition:
@@ -172,6 +174,7 @@ class Claim:
 
     @property
     def file(self) -> str:
+        """The claim file's path for messages (``(no file)`` for a claim built in code)."""
         return paths.relative(self.path) if self.path else "(no file)"
 
     def published_table(self, published: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import fmt, history, metrics
-from ..errors import DefinitionError, HistoryError
+from .. import fmt, history, metrics, times
+from ..errors import DefinitionError, HistoryError, NotMeasurable
 from ..metrics import Definition
 from ..snapshot import Snapshot
 from . import compare, formula
@@ -150,21 +150,21 @@ def moment(m: Measure) -> pd.Timestamp | None:
     if not m.period or m.metric == "month":
         return None
     if len(m.period) == 7:
-        return history.month_start(history.next_month(m.period))
-    return history.utc(m.period)
+        return times.month_start(times.next_month(m.period))
+    return times.utc(m.period)
 
 
 def months_of(m: Measure) -> list[str]:
     """The calendar months a ``month`` measurement spans."""
     first, _, last = m.period.partition("..")
-    return history.month_range(first, last or first)
+    return times.month_range(first, last or first)
 
 
 def boundaries(m: Measure) -> list[pd.Timestamp]:
     """The 00:00 UTC moments a history must measure for ``m``."""
     if m.metric == "month":
         spanned = months_of(m)
-        return [history.month_start(x) for x in spanned] + [history.month_start(history.next_month(spanned[-1]))]
+        return [times.month_start(x) for x in spanned] + [times.month_start(times.next_month(spanned[-1]))]
     at = moment(m)
     return [at] if at is not None else []
 
@@ -334,49 +334,65 @@ def _concentration(m: Measure, snap: Snapshot, d: Definition, column: str) -> Me
 
 class Reader:
     """What the claims read from a history, each computed once: months, all-time totals, and
-    the snapshots that stand at a moment."""
+    the snapshots that stand at a moment. What the history cannot give raises ``NotMeasurable``
+    (every time it is asked)."""
 
     def __init__(self, h: history.History):
         self.h = h
-        self._months: dict = {}
-        self._cumulative: dict = {}
-        self._at: dict = {}
+        self._known: dict = {}
 
-    def months(self, m: Measure) -> history.Months | str:
-        """The months ``m`` spans under its universe, grouping and attribution, or why not."""
+    def _once(self, key: tuple, make):
+        if key not in self._known:
+            try:
+                self._known[key] = make()
+            except NotMeasurable as exc:
+                self._known[key] = exc
+            except HistoryError as exc:
+                self._known[key] = NotMeasurable(str(exc))
+        found = self._known[key]
+        if isinstance(found, NotMeasurable):
+            raise found
+        return found
+
+    def months(self, m: Measure) -> history.Months:
+        """The months ``m`` spans under its universe, grouping and attribution."""
         spanned = months_of(m)
-        key = (spanned[0], spanned[-1], m.universe, m.by, m.attribution)
-        if key not in self._months:
+
+        def make() -> history.Months:
             result = history.months(self.h, spanned[0], spanned[-1], by=m.by, universe=m.universe, attribution=m.attribution)
-            self._months[key] = result if not result.missing else f"not measurable: {result.missing[0][1]}; {self.h.coverage}"
-        return self._months[key]
+            if result.missing:
+                raise NotMeasurable(f"not measurable: {result.missing[0][1]}; {self.h.coverage}")
+            return result
 
-    def cumulative(self, m: Measure) -> metrics.ShareTable | str:
-        """All-time totals at ``m``'s moment, or why not."""
-        key = (moment(m), m.universe, m.by, m.attribution)
-        if key not in self._cumulative:
-            try:
-                self._cumulative[key] = history.cumulative(self.h, moment(m), by=m.by, universe=m.universe,
-                                                           attribution=m.attribution)[0]
-            except HistoryError as exc:
-                self._cumulative[key] = str(exc)
-        return self._cumulative[key]
+        return self._once(("months", spanned[0], spanned[-1], m.universe, m.by, m.attribution), make)
 
-    def snapshot(self, m: Measure) -> Snapshot | str:
+    def cumulative(self, m: Measure) -> metrics.ShareTable:
+        """All-time totals at ``m``'s moment."""
+        return self._once(("cumulative", moment(m), m.universe, m.by, m.attribution),
+                          lambda: history.cumulative(self.h, moment(m), by=m.by, universe=m.universe, attribution=m.attribution)[0])
+
+    def snapshot(self, m: Measure) -> Snapshot:
         """The snapshot standing at ``m``'s moment (the latest good census for an undated 30-day
-        measurement), or why not."""
+        measurement)."""
         at = moment(m)
-        if at not in self._at:
-            try:
-                if at is not None:
-                    self._at[at] = self.h.load_at(at)
-                elif self.h.good():
-                    self._at[at] = self.h.good()[-1].load()
-                else:
-                    self._at[at] = f"not measurable: no good census; {self.h.coverage}"
-            except HistoryError as exc:
-                self._at[at] = str(exc)
-        return self._at[at]
+
+        def make() -> Snapshot:
+            if at is not None:
+                return self.h.load_at(at)
+            if not self.h.good():
+                raise NotMeasurable(f"not measurable: no good census; {self.h.coverage}")
+            return self.h.good()[-1].load()
+
+        return self._once(("at", at), make)
+
+    def stood(self, m: Measure) -> Snapshot | None:
+        """The snapshot a 30-day measurement stands on, or None (another metric, or none)."""
+        if m.metric != "30d":
+            return None
+        try:
+            return self.snapshot(m)
+        except NotMeasurable:
+            return None
 
 
 def _subject_value(m: Measure, found: history.Months) -> tuple[float, float]:
@@ -389,8 +405,8 @@ def line(m: Measure, reader: Reader, known: dict[str, Any], base: Measure) -> Fr
     """One history line: ``m`` measured from the history, beside its ``compare`` figure."""
     published = float(formula.evaluate(m.compare, known)) if m.compare else None
     figure = m.figure or (_figure_label(m.compare, known) if m.compare else None)
-    stood = reader.snapshot(m) if m.metric == "30d" else None
-    period = period_text(m, stood.date if isinstance(stood, Snapshot) else "")
+    stood = reader.stood(m)
+    period = period_text(m, stood.date if stood is not None else "")
     out = FromHistory(what(m), period, universe_text(m), m.attribution, _unit(m), None, figure, published, m.note)
     if m.quantity == "share" and not m.note and base.test == "share-over":
         out.note = f"the claim says {compare.words(base.test, base.value, 'share')}"
@@ -415,16 +431,19 @@ def line(m: Measure, reader: Reader, known: dict[str, Any], base: Measure) -> Fr
 def value_from_history(m: Measure, reader: Reader) -> tuple[float | None, Any]:
     """``m``'s value from the history in its line's unit, and what else the line says (the two
     sides of a ratio, the names summed for ``next``); ``(None, reason)`` when not measurable."""
+    try:
+        return _value_from_history(m, reader)
+    except NotMeasurable as exc:
+        return None, str(exc)
+
+
+def _value_from_history(m: Measure, reader: Reader) -> tuple[float | None, Any]:
     if m.quantity in CONCENTRATION:
         snap = reader.snapshot(m)
-        if isinstance(snap, str):
-            return None, snap
         got = concentration_value(m, snap, COLUMN[m.metric] if m.metric != "month" else "downloads_all_time")
         return (None, f"not measurable: {snap.label} has no such counts") if got is None else (100 * got[0], None)
     if m.metric == "month":
         found = reader.months(m)
-        if isinstance(found, str):
-            return None, found
         if m.quantity == "ratio":
             q, _ = _subject_value(m, found)
             rivals = sum(_subject_value(replace(m, subject=a), found)[0] for a in m.against)
@@ -443,10 +462,9 @@ def value_from_history(m: Measure, reader: Reader) -> tuple[float | None, Any]:
         t = reader.cumulative(m)
     else:
         snap = reader.snapshot(m)
-        t = snap if isinstance(snap, str) else (_shares(snap, m.definition("downloads_30d"), m.by)
-                                                or f"not measurable: {snap.label} has no 30-day download counts")
-    if isinstance(t, str):
-        return None, t
+        t = _shares(snap, m.definition("downloads_30d"), m.by)
+        if t is None:
+            raise NotMeasurable(f"not measurable: {snap.label} has no 30-day download counts")
     if m.quantity == "ratio":
         q, rivals = t.downloads_of(m.subject), sum(t.downloads_of(a) for a in m.against)
         return q, (q, rivals)
@@ -481,8 +499,8 @@ def _from_history(m: Measure, reader: Reader) -> Measurement:
     d = m.definition({"month": metrics.CALENDAR_MONTH, "30d": "downloads_30d"}.get(m.metric, "downloads_all_time"))
     value, why = value_from_history(m, reader)
     label = reader.h.source or "the history"
-    stood = reader.snapshot(m) if m.metric == "30d" else None
-    period = period_text(m, stood.date if isinstance(stood, Snapshot) else "")
+    stood = reader.stood(m)
+    period = period_text(m, stood.date if stood is not None else "")
     if value is None:
         return Measurement(f"not measurable from {label}: {why.removeprefix('not measurable: ')}", None, "", d, label, period, None)
     if m.quantity == "ratio":

@@ -36,17 +36,21 @@ class Rules:
 
     @property
     def region_of(self) -> dict[str, str]:
+        """Each family's region (us, china, eu, other)."""
         return dict(zip(self.table["family"], self.table["region"]))
 
     @property
     def first_org(self) -> dict[str, str]:
+        """Each family's first organisation in file order: where a family's name points."""
         return self.table.drop_duplicates("family").set_index("family")["org"].to_dict()
 
     @property
     def name_pattern(self) -> dict[str, str]:
+        """Each family's name pattern (a regular expression on the part of an id after the slash)."""
         return self.table.drop_duplicates("family").set_index("family")["name_pattern"].to_dict()
 
     def orgs(self, family: str) -> list[str]:
+        """The organisations of one family, in file order."""
         return self.table.loc[self.table["family"] == family, "org"].tolist()
 
 
@@ -222,6 +226,8 @@ def id_rules(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) ->
 
 
 def union_pattern(patterns: list[str]) -> str:
+    """One regular expression matching any of ``patterns`` (each kept as a group, its case-insensitive flag
+    too), for a single pass over all names."""
     parts = []
     for p in patterns:
         parts.append(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})")

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .. import corrections, paths, snapshot
+from .. import corrections, paths, snapshot, times
 from ..errors import CensusError, SnapshotError
 from .ranges import RevisionGone, first_line, hub_call
 
@@ -182,10 +182,10 @@ def convert_parquet(pf: pq.ParquetFile, where: str, leave_out: tuple[str, ...] =
 
 
 def _iso(ts: datetime | str) -> str:
-    t = pd.Timestamp(ts)
-    if t.tzinfo is None:
-        raise CensusError(f"time {ts!s} has no time zone (write it like 2026-02-01T00:00:00Z)")
-    return t.tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return times.iso(ts)
+    except ValueError as exc:
+        raise CensusError(str(exc)) from None
 
 
 def import_file(path: Path | str, out: Path | str = paths.SNAPSHOTS, label: str | None = None, *, taken_at: datetime | str,
@@ -255,7 +255,7 @@ def _save(conv: Conversion, target: Path, taken: str, record: dict[str, Any], *,
 
 
 def _check_label(label: str) -> None:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", label):
+    if not snapshot.plain_label(label):
         raise CensusError(f"label {label!r} must be a plain folder name (letters, digits, '.', '_', '-')")
 
 
@@ -278,10 +278,12 @@ class Commit:
 
     @property
     def day(self) -> str:
+        """The UTC day of the commit, ``YYYY-MM-DD``."""
         return self.time.strftime("%Y-%m-%d")
 
     @property
     def text(self) -> str:
+        """The commit for messages: its short id, then its time (UTC)."""
         return f"{self.id[:10]} ({self.time.strftime('%Y-%m-%d %H:%M')} UTC)"
 
     @property
@@ -450,6 +452,7 @@ class RemoteCensus:
 
     @property
     def rows(self) -> int:
+        """Rows of the census file, from its parquet footer."""
         return self.parquet.metadata.num_rows
 
     def _guard(self, func):
@@ -536,11 +539,13 @@ class Census:
         self.judged_bytes = 0
 
     def remote(self, commit: Commit) -> RemoteCensus:
+        """The census file one commit serves, read by byte ranges (one reader per commit)."""
         if commit.id not in self._remote:
             self._remote[commit.id] = RemoteCensus(commit, self.endpoint, self.say)
         return self._remote[commit.id]
 
     def counters(self, commit: Commit) -> corrections.Counters:
+        """Ids and counters of the census one commit serves (for the day checks), read once."""
         if commit.id not in self._counters:
             r = self.remote(commit)
             before = r.file.bytes_read
@@ -562,14 +567,13 @@ class Census:
         """How the census measures ``when``, as ``history.History.boundary`` does on a folder, with
         the days around it judged from their ids and counters; returns ``(boundary, history)``.
         The window of days judged widens while a day it would use is bad."""
-        from .. import history
 
-        max_bracket = max_bracket if max_bracket is not None else history.MAX_BRACKET
+        max_bracket = max_bracket if max_bracket is not None else times.MAX_BRACKET
         if not self.days:
             raise CensusError(f"{DATASET} has no commit that uploaded {FILENAME}")
         k = sum(1 for d in self.days if d.time <= when)  # days[:k] are at or before `when`
         lo, hi = max(0, k - 3), min(len(self.days), k + 3)
-        reach = max(max_bracket, history.WINDOW) + pd.Timedelta(days=corrections.LASTING_AFTER)
+        reach = max(max_bracket, times.WINDOW) + pd.Timedelta(days=corrections.LASTING_AFTER)
         while True:
             h = self.history(self.days[lo:hi])
             b = h.boundary(when, max_bracket=max_bracket)

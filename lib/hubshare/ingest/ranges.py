@@ -108,20 +108,25 @@ class RemoteFile(io.RawIOBase):
     # -- io.RawIOBase
 
     def readable(self) -> bool:
+        """Always True: the file is read, never written."""
         return True
 
     def seekable(self) -> bool:
+        """Always True: any position can be read by a range request."""
         return True
 
     def tell(self) -> int:
+        """The current position."""
         return self._pos
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move to ``offset`` from ``whence`` (start, current position or end); the new position."""
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self.size}[whence]
         self._pos = max(0, base + offset)
         return self._pos
 
     def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes from the current position (the rest of the file for -1), by range requests."""
         if self._pos >= self.size:
             return b""
         end = self.size if size is None or size < 0 else min(self.size, self._pos + size)
@@ -143,11 +148,13 @@ class RemoteFile(io.RawIOBase):
         return data
 
     def readinto(self, buffer) -> int:
+        """Read into ``buffer``; the number of bytes read."""
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
     def readall(self) -> bytes:
+        """The rest of the file."""
         return self.read(-1)
 
 
@@ -169,12 +176,14 @@ class CountedFile(io.FileIO):
         self.etag = None
 
     def read(self, size: int = -1) -> bytes:
+        """``read``, counting the calls and bytes."""
         data = super().read(size)
         self.requests += 1
         self.bytes_read += len(data)
         return data
 
     def readinto(self, buffer) -> int:
+        """``readinto``, counting the calls and bytes."""
         data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)

@@ -53,7 +53,7 @@ def trending_table(csv_path: Path | str | None = None) -> pa.Table:
         raise SnapshotError(f"{paths.relative(csv_path)}: column(s) {', '.join(missing)} missing")
     relations = _split(raw["base_model_relation"])
     bases = _split(raw["base_models"])
-    order = ("merge", "adapter", "quantized", "finetune")
+    order = snapshot.RELATION_PRIORITY
     relation = [next((r for r in order if r in rels), None) for rels in relations]
     # Rebuild the tags the transcription kept: licence, format tags and base-model tags.
     tags = []
