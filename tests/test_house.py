@@ -93,17 +93,16 @@ def test_no_module_reaches_for_another_modules_private_names():
 
 
 def test_every_public_callable_has_a_docstring():
-    undocumented = []
-    for path in MODULES.values():
-        def walk(node, prefix: str) -> None:
-            for n in node.body:
-                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith("_"):
-                    if ast.get_docstring(n) is None:
-                        undocumented.append(f"{path.relative_to(LIB.parent)}:{n.lineno} {prefix}{n.name}")
-                    if isinstance(n, ast.ClassDef):
-                        walk(n, f"{prefix}{n.name}.")
+    def walk(node, prefix: str, where: str):
+        for n in node.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not n.name.startswith("_"):
+                if ast.get_docstring(n) is None:
+                    yield f"{where}:{n.lineno} {prefix}{n.name}"
+                if isinstance(n, ast.ClassDef):
+                    yield from walk(n, f"{prefix}{n.name}.", where)
 
-        walk(ast.parse(path.read_text(encoding="utf-8")), "")
+    undocumented = [line for path in MODULES.values()
+                    for line in walk(ast.parse(path.read_text(encoding="utf-8")), "", str(path.relative_to(LIB.parent)))]
     assert not undocumented, undocumented
 
 

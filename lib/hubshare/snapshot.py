@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # pandas is imported where rows become a DataFrame, not here: loading a snapshot needs Arrow only,
-# so the command line can load one while pandas imports (``cli.loading``).
+# so the command line can load one while pandas imports (``cli.commands``).
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ Every id contains ``synth`` (except those ``history`` borrows from ATOM's list, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -67,21 +68,42 @@ def generate(
     loops: int | None = None,
     taken_at: str = "2026-05-16T00:00:00Z",
 ) -> pa.Table:
-    """``n`` synthetic models in the snapshot schema (sorted by id)."""
+    """``n`` synthetic models in the snapshot schema (sorted by id): first-party roots of the
+    families, unrelated roots, derivatives in generations, the Hub's imperfections (missing
+    parents, loops, self-references), then counts and dates. Each step draws from one seeded
+    generator in a fixed order, so a seed gives the same Hub every time."""
     if n < 50:
         raise ValueError("a synthetic Hub needs at least 50 models")
     rng = np.random.default_rng(seed)
+    n_first = int(np.clip(n // 600, 30, 5000))
+    n_unrel = int(n * unrelated_share)
+    roots = _roots(rng, n_first, n_unrel)
+    tree = _derivatives(rng, roots, n - n_first - n_unrel, max_depth)
+    assert len(tree.ids) == n
+    base1, base2 = _imperfections(rng, tree, n_first + n_unrel, missing_share, loops)
+    base_models, tags, relation = _parent_lists(base1, base2, tree.relation)
+    return snapshot.to_table(_with_counts(rng, tree.ids, tree.pipeline, base_models, tags, relation, roots, taken_at))
+
+
+@dataclass
+class _Roots:
+    fam_idx: np.ndarray  # each first-party root's family (index into fams)
+    fams: list[str]
+    fp_fam: np.ndarray
+    ids: np.ndarray  # first-party, then unrelated
+    stems: np.ndarray
+    pipeline: np.ndarray
+    n_first: int
+    n_unrel: int
+
+
+def _roots(rng: np.random.Generator, n_first: int, n_unrel: int) -> _Roots:
+    """First-party roots in the families' organisations, and unrelated roots in others."""
     rules = families.load_rules()
     fams = [f for f in rules.families if f in _FAMILY_WEIGHT]
     weights = np.array([_FAMILY_WEIGHT[f] for f in fams], dtype=float)
     weights /= weights.sum()
     first_org = rules.first_org
-
-    n_first = int(np.clip(n // 600, 30, 5000))
-    n_unrel = int(n * unrelated_share)
-    n_deriv = n - n_first - n_unrel
-
-    # --- first-party roots
     fam_idx = rng.choice(len(fams), size=n_first, p=weights)
     fp_fam = np.array(fams, dtype=object)[fam_idx]
     fp_ns = np.array([first_org[f] for f in fams], dtype=object)[fam_idx]
@@ -90,27 +112,35 @@ def generate(
     fp_name = _concat(pa.array(fp_stem), pa.scalar("-"), pa.array(sizes[rng.integers(0, len(sizes), n_first)]),
                       pa.scalar("-synth"), pa.array(np.arange(n_first).astype(str)))
     fp_id = _concat(pa.array(fp_ns), pa.scalar("/"), fp_name)
-
-    # --- unrelated roots in other organisations
     un_ns = _concat(pa.scalar("org"), pa.array(rng.zipf(1.6, n_unrel).clip(1, 50_000).astype(str)))
     un_id = _concat(un_ns, pa.scalar("/model-synth"), pa.array(np.arange(n_unrel).astype(str)))
-
     ids = pa.concat_arrays([fp_id, un_id]).to_numpy(zero_copy_only=False).astype(object)
     stems = np.concatenate([fp_stem, np.full(n_unrel, "model", dtype=object)])
     tags_p = np.array([p for _, p in _UNRELATED_TAGS])
     un_tag = np.array([t for t, _ in _UNRELATED_TAGS], dtype=object)[rng.choice(len(_UNRELATED_TAGS), n_unrel, p=tags_p / tags_p.sum())]
     fp_tag = np.where(rng.random(n_first) < 0.7, "text-generation", np.where(rng.random(n_first) < 0.6, "image-text-to-text", "feature-extraction")).astype(object)
-    pipeline = np.concatenate([fp_tag, un_tag])
+    return _Roots(fam_idx, fams, fp_fam, ids, stems, np.concatenate([fp_tag, un_tag]), n_first, n_unrel)
 
-    # Half of the first-party repos derive from an earlier repo of the same organisation
-    # (Instruct from Base); sort by org so "earlier" stays inside the organisation.
+
+@dataclass
+class _Tree:
+    ids: np.ndarray
+    pipeline: np.ndarray
+    parent1: np.ndarray  # row of the first parent (-1: none)
+    parent2: np.ndarray  # row of a merge's second parent (-1: none)
+    relation: np.ndarray
+
+
+def _derivatives(rng: np.random.Generator, roots: _Roots, n_deriv: int, max_depth: int) -> _Tree:
+    """Half the first-party repos derive from an earlier one of their organisation (Instruct from
+    Base); then generations of derivatives, generation g with parents in generation g-1."""
+    n_first, n_unrel = roots.n_first, roots.n_unrel
+    # Sorted by org, so that "earlier" stays inside the organisation.
     parent1 = np.full(n_first + n_unrel, -1, dtype=np.int64)
-    order = np.lexsort((np.arange(n_first), fam_idx))
-    same_prev = np.r_[False, fam_idx[order][1:] == fam_idx[order][:-1]]
+    order = np.lexsort((np.arange(n_first), roots.fam_idx))
+    same_prev = np.r_[False, roots.fam_idx[order][1:] == roots.fam_idx[order][:-1]]
     derive = same_prev & (rng.random(n_first) < 0.5)
     parent1[order[derive]] = order[np.flatnonzero(derive) - 1]
-
-    # --- derivatives in generations: generation g has parents in generation g-1
     level_w = 0.55 ** np.arange(max_depth)
     level_sizes = np.floor(n_deriv * level_w / level_w.sum()).astype(np.int64)
     level_sizes[0] += n_deriv - level_sizes.sum()
@@ -119,7 +149,7 @@ def generate(
     start = n_first + n_unrel
     relation = np.full(n_first + n_unrel, None, dtype=object)
     parent2 = np.full(n_first + n_unrel, -1, dtype=np.int64)
-    deriv_ids, deriv_stems = [], []
+    pipeline, deriv_ids, deriv_stems = roots.pipeline, [], []
     for size in level_sizes:
         if size <= 0:
             continue
@@ -134,21 +164,26 @@ def generate(
         up = np.where(rng.random(size) < 0.3, np.array(_UPLOADERS, dtype=object)[rng.integers(0, len(_UPLOADERS), size)],
                       _concat(pa.scalar("user"), pa.array(rng.zipf(1.4, size).clip(1, 200_000).astype(str))).to_numpy(zero_copy_only=False).astype(object))
         # Names keep the parent's stem about half the time (the name rule's material).
-        stem = np.where(rng.random(size) < 0.5, np.concatenate([stems, *deriv_stems])[pick], "model").astype(object)
+        stem = np.where(rng.random(size) < 0.5, np.concatenate([roots.stems, *deriv_stems])[pick], "model").astype(object)
         nm = _concat(pa.array(stem, pa.string()), pa.array(_SUFFIXES[rel_idx], pa.string()), pa.scalar("-synth"), pa.array(rows.astype(str)))
         deriv_stems.append(stem)
         deriv_ids.append(_concat(pa.array(up, pa.string()), pa.scalar("/"), nm).to_numpy(zero_copy_only=False).astype(object))
         pipeline = np.concatenate([pipeline, np.where(rel == "quantized", None, pipeline[pick]).astype(object)])
         prev = rows
         start += size
-    ids = np.concatenate([ids, *deriv_ids])
-    assert len(ids) == n
+    return _Tree(np.concatenate([roots.ids, *deriv_ids]), pipeline, parent1, parent2, relation)
 
-    # --- imperfections: missing parents, self-references and loops
-    parent2[parent2 == parent1] = -1  # the Hub lists a parent once
-    base1 = np.where(parent1 >= 0, ids[np.maximum(parent1, 0)], None).astype(object)
+
+def _imperfections(rng: np.random.Generator, tree: _Tree, first_derivative: int, missing_share: float,
+                   loops: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Each repo's first and second parent id, with the Hub's imperfections: parents missing
+    from the Hub, loops of two, and self-references (``tree.relation`` corrected in place)."""
+    ids, relation, n = tree.ids, tree.relation, len(tree.ids)
+    parent2 = tree.parent2
+    parent2[parent2 == tree.parent1] = -1  # the Hub lists a parent once
+    base1 = np.where(tree.parent1 >= 0, ids[np.maximum(tree.parent1, 0)], None).astype(object)
     base2 = np.where(parent2 >= 0, ids[np.maximum(parent2, 0)], None).astype(object)
-    deriv_rows = np.arange(n_first + n_unrel, n)
+    deriv_rows = np.arange(first_derivative, n)
     if len(deriv_rows):
         miss = rng.choice(deriv_rows, size=max(1, int(missing_share * len(deriv_rows))), replace=False)
         base1[miss] = _concat(pa.scalar("deleted-synth/"), pa.array(miss.astype(str))).to_numpy(zero_copy_only=False)
@@ -159,8 +194,13 @@ def generate(
         selfref = rng.choice(deriv_rows, size=max(1, n_loops), replace=False)
         base2[selfref] = ids[selfref]
         relation[selfref] = np.where(relation[selfref] == "merge", "finetune", relation[selfref])
+    return base1, base2
 
-    # --- base_models lists and tags (vectorised with list offsets)
+
+def _parent_lists(base1: np.ndarray, base2: np.ndarray, relation: np.ndarray) -> tuple[pa.Array, pa.Array, np.ndarray]:
+    """``base_models`` lists, ``base_model:`` tags and each repo's relation (None without a
+    parent), built with list offsets."""
+    n = len(base1)
     has1 = base1 != None  # noqa: E711
     has2 = base2 != None  # noqa: E711
     counts = has1.astype(np.int64) + has2.astype(np.int64)
@@ -176,9 +216,14 @@ def generate(
         tag_values = tag_values.combine_chunks()
     base_models = pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.string()))
     tags = pa.ListArray.from_arrays(pa.array(offsets), tag_values)
-    relation = np.where(counts > 0, rel_for_tag, None)
+    return base_models, tags, np.where(counts > 0, rel_for_tag, None)
 
-    # --- downloads: heavy-tailed, first-party repos larger; all-time ≥ 30-day
+
+def _with_counts(rng: np.random.Generator, ids: np.ndarray, pipeline: np.ndarray, base_models: pa.Array, tags: pa.Array,
+                 relation: np.ndarray, roots: _Roots, taken_at: str) -> pa.Table:
+    """The rows with downloads (heavy-tailed, first-party repos larger; all-time ≥ 30-day),
+    dates, likes, gating and library."""
+    n, n_first, n_unrel = len(ids), roots.n_first, roots.n_unrel
     scale = np.where(np.arange(n) < n_first, 2e5, 2e3)
     d30 = np.floor(rng.pareto(1.1, n) * scale * rng.random(n)).astype(np.int64)
     age_days = rng.integers(30, 1200, n)
@@ -188,11 +233,10 @@ def generate(
     modified = (created + (taken - created) * rng.random(n)).floor("s")  # the Hub gives whole seconds
     likes = np.floor(np.sqrt(d30) * rng.random(n)).astype(np.int64)
     gated = np.zeros(n, dtype=bool)
-    gated[:n_first] = np.isin(fp_fam, ["Llama", "Gemma"]) & (rng.random(n_first) < 0.6)
+    gated[:n_first] = np.isin(roots.fp_fam, ["Llama", "Gemma"]) & (rng.random(n_first) < 0.6)
     library = np.where(relation == "quantized", "gguf", np.where(relation == "adapter", "peft", "transformers")).astype(object)
     library[n_first:n_first + n_unrel] = np.where(rng.random(n_unrel) < 0.5, "transformers", None)
-
-    table = pa.table(
+    return pa.table(
         {
             "id": pa.array(ids, pa.string()),
             "author": pc.struct_field(pc.extract_regex(pa.array(ids, pa.string()), r"^(?P<ns>[^/]*)"), "ns"),
@@ -209,7 +253,6 @@ def generate(
             "gated": pa.array(gated),
         }
     )
-    return snapshot.to_table(table)
 
 
 def manifest(table: pa.Table, label: str, seed: int, taken_at: str = "2026-05-16T00:00:00Z") -> dict[str, Any]:
@@ -423,21 +466,6 @@ def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = T
     ``gguf`` as JSON strings (cards about 60% of the bytes, tags about 18%), ``safetensors`` as a
     struct whose ``parameters`` fields vary with ``day``, no ``gated`` column. ``cards`` and ``tags``
     give the rows' ``cardData`` and tags when already made (they change little from day to day)."""
-    n = table.num_rows
-    base = table.column("base_models").combine_chunks()
-    lengths = np.asarray(pc.list_value_length(base).fill_null(0), dtype=np.int32)
-    offsets = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = pc.list_flatten(base)
-    if realistic:
-        inner = pa.StructArray.from_arrays([pc.binary_join_element_wise(pa.scalar("6"), pc.utf8_slice_codeunits(flat, 0, 20), ""), flat],
-                                           names=["_id", "id"])
-    else:
-        inner = pa.StructArray.from_arrays([flat], names=["id"])
-    models = pa.ListArray.from_arrays(pa.array(offsets), inner)
-    relation = table.column("base_relation").combine_chunks()
-    has = pa.array(lengths > 0)
-    base_struct = pa.StructArray.from_arrays([relation, models], names=["relation", "models"], mask=pc.invert(has))
     gated = table.column("gated").combine_chunks()
     if gated_as_text:
         gated = pc.if_else(gated, pa.scalar("manual"), pa.scalar("False"))
@@ -455,28 +483,54 @@ def to_census(table: pa.Table, *, all_time: bool = True, gated_as_text: bool = T
         "lastModified": table.column("last_modified"),
         "tags": table.column("tags"),
         "gated": gated,
-        "baseModels": base_struct,
+        "baseModels": _census_base_models(table, realistic),
         "safetensors": pa.StructArray.from_arrays([pc.cast(table.column("likes").combine_chunks(), pa.int64())], names=["total"]),
     }
     if realistic:
-        rng = np.random.default_rng(n + 7919)
-        ids = table.column("id").combine_chunks()
-        naive = pa.timestamp("us")
-        cols["createdAt"] = table.column("created_at").cast(pa.int64()).cast(naive)
-        cols["lastModified"] = table.column("last_modified").cast(pa.int64()).cast(naive)
-        cols["tags"] = tags if tags is not None else _extra_tags(table.column("tags").combine_chunks(), rng)
-        cols["cardData"] = cards if cards is not None else _card_data(n, rng, ids)
-        total = pc.cast(pc.multiply(pc.cast(table.column("likes").combine_chunks(), pa.int64()), 1_000_003), pa.int64())
-        dtypes = ["BF16", "F32", "F16", "F8_E4M3", "I8", "U8"]
-        fields = [dtypes[(day + k) % len(dtypes)] for k in range(2 + day % 3)]  # the set varies by day, as in the real file
-        params = pa.StructArray.from_arrays([total] * len(fields), names=fields)
-        cols["safetensors"] = pa.StructArray.from_arrays([params, total], names=["parameters", "total"])
-        quant = pc.equal(table.column("library_name").combine_chunks(), "gguf").fill_null(False)
-        cols["gguf"] = pc.if_else(quant, pc.binary_join_element_wise(pa.scalar('{"total": '), total.cast(pa.string()),
-                                                                      pa.scalar(', "architecture": "qwen3", "context_length": 40960}'), ""),
-                                  pa.scalar(None, pa.string()))
-        del cols["gated"]
+        cols = _as_real_file(table, cols, day, cards, tags)
     return pa.table(cols)
+
+
+def _census_base_models(table: pa.Table, realistic: bool) -> pa.StructArray:
+    """``baseModels`` as the census file has it: a struct of ``relation`` and a list of models
+    (``{_id, id}`` in the real file's layout), null for a repo without parents."""
+    n = table.num_rows
+    base = table.column("base_models").combine_chunks()
+    lengths = np.asarray(pc.list_value_length(base).fill_null(0), dtype=np.int32)
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = pc.list_flatten(base)
+    if realistic:
+        inner = pa.StructArray.from_arrays([pc.binary_join_element_wise(pa.scalar("6"), pc.utf8_slice_codeunits(flat, 0, 20), ""), flat],
+                                           names=["_id", "id"])
+    else:
+        inner = pa.StructArray.from_arrays([flat], names=["id"])
+    models = pa.ListArray.from_arrays(pa.array(offsets), inner)
+    relation = table.column("base_relation").combine_chunks()
+    return pa.StructArray.from_arrays([relation, models], names=["relation", "models"], mask=pc.invert(pa.array(lengths > 0)))
+
+
+def _as_real_file(table: pa.Table, cols: dict[str, Any], day: int, cards: pa.Array | None, tags: pa.Array | None) -> dict[str, Any]:
+    """The columns with the real file's types and byte mix (``to_census(realistic=True)``)."""
+    n = table.num_rows
+    rng = np.random.default_rng(n + 7919)
+    ids = table.column("id").combine_chunks()
+    naive = pa.timestamp("us")
+    cols["createdAt"] = table.column("created_at").cast(pa.int64()).cast(naive)
+    cols["lastModified"] = table.column("last_modified").cast(pa.int64()).cast(naive)
+    cols["tags"] = tags if tags is not None else _extra_tags(table.column("tags").combine_chunks(), rng)
+    cols["cardData"] = cards if cards is not None else _card_data(n, rng, ids)
+    total = pc.cast(pc.multiply(pc.cast(table.column("likes").combine_chunks(), pa.int64()), 1_000_003), pa.int64())
+    dtypes = ["BF16", "F32", "F16", "F8_E4M3", "I8", "U8"]
+    fields = [dtypes[(day + k) % len(dtypes)] for k in range(2 + day % 3)]  # the set varies by day, as in the real file
+    params = pa.StructArray.from_arrays([total] * len(fields), names=fields)
+    cols["safetensors"] = pa.StructArray.from_arrays([params, total], names=["parameters", "total"])
+    quant = pc.equal(table.column("library_name").combine_chunks(), "gguf").fill_null(False)
+    cols["gguf"] = pc.if_else(quant, pc.binary_join_element_wise(pa.scalar('{"total": '), total.cast(pa.string()),
+                                                                  pa.scalar(', "architecture": "qwen3", "context_length": 40960}'), ""),
+                              pa.scalar(None, pa.string()))
+    del cols["gated"]
+    return cols
 
 
 # --------------------------------------------------------------------------- a census day by day

@@ -345,11 +345,32 @@ def refresh(
         raise RefreshError(f"label {label!r} must be a plain folder name (letters, digits, '.', '_', '-')")
     endpoint = (endpoint or constants.ENDPOINT).rstrip("/")
     out = Path(out)
-    target = out / label
-    work = out / f".{label}.refresh"
+    target, work = out / label, out / f".{label}.refresh"
     if target.exists() and not overwrite:
         raise RefreshError(f"{paths.relative(target)} exists already: choose another --label, or pass --overwrite to replace it")
     query = {"endpoint": public_endpoint(endpoint), "listings": [asdict(s) for s in listings], "page_size": page_size, "expand": EXPAND}
+    state = _start_or_resume(work, label, query, resume)
+    shown = Progress(progress, label, plan_line(listings, page_size) if progress else "")
+    fetcher = Fetcher(max_retries=max_retries, timeout=timeout, backoff_base=backoff_base, max_wait=max_wait, on_state=shown.state)
+    # A resumed refresh has its waits so far counted against the budget.
+    fetcher.waited = float(state.get("waited_s", 0.0))
+    try:
+        while state["listing_index"] < len(listings):
+            _next_page(listings[state["listing_index"]], state, fetcher, endpoint, page_size, work)
+            shown.page(state["pages"], state["last_rows"], state["retries"])
+    finally:
+        _count(state, fetcher)
+        shown.close()
+        if state["listing_index"] < len(listings) and work.exists():
+            _write_json(work / STATE_FILE, state)
+    _save(listings, state, work, target, label, endpoint, page_size, overwrite)
+    shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+def _start_or_resume(work: Path, label: str, query: dict[str, Any], resume: bool) -> dict[str, Any]:
+    """The refresh's state: read from the work folder of an interrupted refresh of the same query
+    (with ``resume``), or a new one written to a new work folder."""
     if work.exists():
         if not resume:
             raise RefreshError(f"an interrupted refresh of '{label}' is kept in {paths.relative(work)}: continue it with --resume, or delete that folder")
@@ -360,59 +381,56 @@ def refresh(
         if state.get("query") != query:
             raise RefreshError(f"the refresh kept in {paths.relative(work)} was started with another query: rerun it with the same options, or delete that folder")
         log.info("resuming '%s' after page %d", label, state["pages"])
+        return state
+    (work / "pages").mkdir(parents=True)
+    state = {"query": query, "started_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "listing_index": 0,
+             "next_url": None, "pages": 0, "listing_pages": 0, "listing_rows": 0, "retries": 0, "requests": 0,
+             "rate_waits": 0, "waited_s": 0.0}
+    _write_json(work / STATE_FILE, state)
+    return state
+
+
+def _count(state: dict[str, Any], fetcher: Fetcher) -> None:
+    """Move the fetcher's counts of requests, retries and waits into the state."""
+    state["retries"] = state.get("retries", 0) + fetcher.retries
+    state["requests"] = state.get("requests", 0) + fetcher.requests
+    state["rate_waits"] = state.get("rate_waits", 0) + fetcher.rate_waits
+    state["waited_s"] = round(fetcher.waited, 3)
+    fetcher.retries = fetcher.requests = fetcher.rate_waits = 0
+
+
+def _next_page(listing: Listing, state: dict[str, Any], fetcher: Fetcher, endpoint: str, page_size: int, work: Path) -> None:
+    """Fetch the listing's next page, keep it in the work folder, and record in the state where
+    the refresh stands (written after the page, so a resume starts at the page after it)."""
+    where = f"page {state['listing_pages'] + 1} of '{listing.name}' (request {state['pages'] + 1})"
+    if state["next_url"] is None:
+        items, nxt = fetcher.get(f"{endpoint}/api/models", listing.params(page_size), where)
     else:
-        (work / "pages").mkdir(parents=True)
-        state = {"query": query, "started_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"), "listing_index": 0,
-                 "next_url": None, "pages": 0, "listing_pages": 0, "listing_rows": 0, "retries": 0, "requests": 0,
-                 "rate_waits": 0, "waited_s": 0.0}
-        _write_json(work / STATE_FILE, state)
-
-    shown = Progress(progress, label, plan_line(listings, page_size) if progress else "")
-    fetcher = Fetcher(max_retries=max_retries, timeout=timeout, backoff_base=backoff_base, max_wait=max_wait, on_state=shown.state)
-    # A resumed refresh has its waits so far counted against the budget.
-    fetcher.waited = float(state.get("waited_s", 0.0))
-
-    def collect() -> None:
-        state["retries"] = state.get("retries", 0) + fetcher.retries
-        state["requests"] = state.get("requests", 0) + fetcher.requests
-        state["rate_waits"] = state.get("rate_waits", 0) + fetcher.rate_waits
-        state["waited_s"] = round(fetcher.waited, 3)
-        fetcher.retries = fetcher.requests = fetcher.rate_waits = 0
-
+        items, nxt = fetcher.get(state["next_url"], None, where)
+    if listing.kind == "top":
+        items = items[: int(listing.value) - state["listing_rows"]]
     try:
-        while state["listing_index"] < len(listings):
-            listing = listings[state["listing_index"]]
-            where = f"page {state['listing_pages'] + 1} of '{listing.name}' (request {state['pages'] + 1})"
-            if state["next_url"] is None:
-                items, nxt = fetcher.get(f"{endpoint}/api/models", listing.params(page_size), where)
-            else:
-                items, nxt = fetcher.get(state["next_url"], None, where)
-            if listing.kind == "top":
-                items = items[: int(listing.value) - state["listing_rows"]]
-            try:
-                rows = rows_from_items(items)
-            except (KeyError, TypeError, ValueError, pa.ArrowException) as exc:
-                raise RefreshError(f"{where}: a record does not look like a Hub model ({exc})") from None
-            page_file = work / "pages" / f"{state['pages'] + 1:06d}.parquet"
-            pq.write_table(rows, page_file.with_suffix(".tmp"))
-            os.replace(page_file.with_suffix(".tmp"), page_file)
-            state["pages"] += 1
-            state["listing_pages"] += 1
-            state["listing_rows"] += rows.num_rows
-            collect()
-            done = nxt is None or (listing.kind == "top" and state["listing_rows"] >= int(listing.value))
-            if done:
-                state.update(listing_index=state["listing_index"] + 1, next_url=None, listing_pages=0, listing_rows=0)
-            else:
-                state["next_url"] = nxt
-            _write_json(work / STATE_FILE, state)
-            shown.page(state["pages"], rows.num_rows, state["retries"])
-    finally:
-        collect()
-        shown.close()
-        if state["listing_index"] < len(listings) and work.exists():
-            _write_json(work / STATE_FILE, state)
+        rows = rows_from_items(items)
+    except (KeyError, TypeError, ValueError, pa.ArrowException) as exc:
+        raise RefreshError(f"{where}: a record does not look like a Hub model ({exc})") from None
+    page_file = work / "pages" / f"{state['pages'] + 1:06d}.parquet"
+    pq.write_table(rows, page_file.with_suffix(".tmp"))
+    os.replace(page_file.with_suffix(".tmp"), page_file)
+    state["pages"] += 1
+    state["listing_pages"] += 1
+    state["listing_rows"] += rows.num_rows
+    state["last_rows"] = rows.num_rows
+    _count(state, fetcher)
+    if nxt is None or (listing.kind == "top" and state["listing_rows"] >= int(listing.value)):
+        state.update(listing_index=state["listing_index"] + 1, next_url=None, listing_pages=0, listing_rows=0)
+    else:
+        state["next_url"] = nxt
+    _write_json(work / STATE_FILE, state)
 
+
+def _save(listings: list[Listing], state: dict[str, Any], work: Path, target: Path, label: str, endpoint: str, page_size: int,
+          overwrite: bool) -> None:
+    """The kept pages as one snapshot, with the query and the counts in its manifest."""
     pages = sorted((work / "pages").glob("*.parquet"))[: state["pages"]]
     table = pa.concat_tables([pq.read_table(p) for p in pages]) if pages else rows_from_items([])
     table = _unique_ids(table)
@@ -429,8 +447,6 @@ def refresh(
         snapshot.save(table, target, manifest, overwrite=overwrite)
     except SnapshotError as exc:
         raise RefreshError(f"the Hub's answer does not fit the snapshot format: {exc}") from None
-    shutil.rmtree(work, ignore_errors=True)
-    return target
 
 
 class Progress:
