@@ -39,6 +39,9 @@ checksums: $(STAMP)  ## rewrite the sha256 table of data/README.md for the data 
 regions: $(STAMP)  ## rebuild data/reference/regions.csv from ATOM's region map and families.csv (then make checksums)
 	$(PY) -m hubshare.regions
 
+golden: $(STAMP)  ## rewrite tests/golden/classification.json after a deliberate change of families.csv or the generator
+	$(PY) tests/goldens.py
+
 lab: $(STAMP)  ## open the notebooks in JupyterLab
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
 	$(VENV)/bin/jupyter lab notebooks/

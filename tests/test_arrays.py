@@ -72,7 +72,7 @@ def test_months_classify_each_snapshot_as_from_scratch(monkeypatch):
     real = lineage._id_rules_from
     monkeypatch.setattr(lineage, "_id_rules_from", lambda *a, **k: reused.append(1) or real(*a, **k))
     # Fresh Snapshot objects: nothing classified before months runs.
-    snaps = [type(s)(path=None, manifest=s.manifest, table=s.table) for s in synthetic.history(3000, first="2025-01", last="2025-04", seed=9)]
+    snaps = [type(s)(path=None, manifest=s.manifest, table=s.table) for s in synthetic.monthly_snapshots(3000, first="2025-01", last="2025-04", seed=9)]
     result = history.months(history.History.from_snapshots(snaps, synthetic=True), by="family", attribution="lineage")
     assert len(result.rows) and not result.missing
     assert len(reused) >= 2

@@ -110,7 +110,7 @@ def test_a_missing_optional_column_becomes_null_with_one_warning(tmp_path):
     assert r.stderr.count("warning:") == 1 and "library_name, baseModels" in r.stderr
     snap = snapshot.load(tmp_path / "s" / "hub-stats-2026-02-01")
     assert snap.table.column("library_name").null_count == len(snap)
-    assert snap.manifest["columns_missing"] == ["library_name", "baseModels"]
+    assert snap.manifest["columns_absent"] == ["library_name", "baseModels"]
 
 
 def test_older_file_without_all_time_counts_says_so(tmp_path):

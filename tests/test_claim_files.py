@@ -58,7 +58,7 @@ def test_the_article_claims_from_files_are_what_the_code_gave(before, after, sce
     assert _same(old["published"]["checks"], checks[:len(old["published"]["checks"])])
     # What was added rests on the figures added with the files (Model Pulse's Hub-wide months).
     for extra in checks[len(old["published"]["checks"]):]:
-        assert any(f.startswith(LATER) for f in extra["published"]), extra
+        assert any(f.startswith(LATER) for f in extra["figure_ids"]), extra
     assert new["holds_under"][:len(old["holds_under"])] == old["holds_under"]
     if scenario == "snapshot":
         for key in ("text", "value", "unit", "holds", "note", "definition", "snapshot"):
@@ -67,8 +67,8 @@ def test_the_article_claims_from_files_are_what_the_code_gave(before, after, sce
         # The history is synthetic: its lines are what they were, bar the published value set beside
         # them, which synthetic data no longer carries (nor a difference from it).
         for was, now in zip(old["history"], new["history"], strict=True):
-            assert _same({k: v for k, v in was.items() if k not in ("published", "difference")}, now)
-            assert now["synthetic"] and now["published"] is None and now["difference"] is None
+            assert _same({k: v for k, v in was.items() if k not in ("figure_value", "difference")}, now)
+            assert now["synthetic"] and now["figure_value"] is None and now["difference"] is None
         assert new["measured"] is not None and new["measured"]["definition"] is not None  # measured in the claim's own period
 
 
@@ -99,7 +99,7 @@ def test_every_shipped_claim_reads_and_names_its_notebook():
     assert len({c.id for c in found}) == len(found) == len(list(paths.CLAIMS.glob("*.toml")))
     for c in found:
         assert c.notebook and (paths.NOTEBOOKS / f"{c.notebook}.ipynb").is_file(), c.id
-        assert set(c.published) <= set(published.load().index)
+        assert set(c.figure_ids) <= set(published.load().index)
 
 
 NEWSLETTER = """\

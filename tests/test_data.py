@@ -54,7 +54,7 @@ def test_regions_table_is_rebuilt_from_its_sources_and_agrees_with_families():
     shipped = pd.read_csv(paths.REGIONS_CSV, dtype=str, keep_default_na=False)
     assert shipped.equals(regions.build().astype(str))
     table = reference.regions()
-    assert set(table.values()) <= set(reference.ATOM_REGIONS) and "unknown" in table.values()
+    assert set(table.values()) <= set(reference.REGIONS) and "unknown" in table.values()
     for r in families.load_rules().table.itertuples():
         assert table[r.org] == r.region, r.org
 

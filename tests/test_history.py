@@ -143,7 +143,7 @@ def test_claims_measured_from_a_history(feb_march):
     res = {r.claim.id: r.from_history for r in claims.evaluate(hist=h)}
     c1 = {f.universe: f for f in res["C1"]}
     assert c1["atom"].value == pytest.approx(400 / 1e6) and c1["all"].value == pytest.approx(430 / 1e6)
-    assert c1["atom"].published == 942.1 and c1["atom"].difference == pytest.approx(400 / 1e6 / 942.1 - 1)
+    assert c1["atom"].figure_value == 942.1 and c1["atom"].difference == pytest.approx(400 / 1e6 / 942.1 - 1)
     c3 = {f.universe: f for f in res["C3"]}
     assert c3["atom"].value == pytest.approx(150 / 1e6) and c3["all"].value == pytest.approx(170 / 1e6)
     c2 = [f for f in res["C2"] if f.period == "February 2026"]

@@ -111,3 +111,69 @@ def test_no_function_is_longer_than_sixty_lines():
             for path in MODULES.values() for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 60]
     assert not long, long
+
+
+def test_the_readme_api_table_names_what_is_public():
+    import importlib
+    import re
+
+    section = (paths.ROOT / "README.md").read_text(encoding="utf-8").split("## Python API", 1)[1].split("\n## ", 1)[0]
+    rows = [m for line in section.splitlines() if (m := re.match(r"\| `(hubshare[\w.]*)` \| (.*) \|$", line))]
+    assert len(rows) >= 15
+    absent = []
+    for m in rows:
+        module = importlib.import_module(m.group(1))
+        depth, top = 0, ""
+        for ch in m.group(2):  # what is named outside parentheses: the module's own names
+            depth += ch == "("
+            top += ch if depth == 0 else ""
+            depth -= ch == ")"
+        for name in re.findall(r"`([A-Za-z_][\w.]*)[`(]", top):
+            if name == "hubshare" or name.startswith("HUBSHARE_") or re.search(r"\.(csv|toml|md|json)$", name):
+                continue  # the command, an environment variable, a file
+            parts = name.split(".")
+            if parts[0] == m.group(1).rsplit(".", 1)[-1]:
+                parts = parts[1:]  # ``families.rules`` in the row of hubshare.families
+            obj = module
+            for part in parts:
+                if not hasattr(obj, part):
+                    try:
+                        obj = importlib.import_module(f"{obj.__name__}.{part}")
+                        continue
+                    except (ImportError, AttributeError):
+                        absent.append(f"{m.group(1)}: {name}")
+                        break
+                obj = getattr(obj, part)
+            if parts and parts[-1].startswith("_"):
+                absent.append(f"{m.group(1)}: {name} is private")
+    assert not absent, absent
+    documented = {m.group(1) for m in rows}
+    for module in MODULES:
+        if module.count(".") == 1 and not module.endswith(("__main__", "errors", "fmt", "arrays", "exercises")):
+            assert module in documented or any(d.startswith(f"{module}.") for d in documented), f"{module} is not in the README's API table"
+
+
+def test_a_family_is_added_with_its_rows_and_make_regions(tmp_path, monkeypatch):
+    import shutil
+
+    from hubshare import families, reference, regions
+
+    fam, reg = tmp_path / "families.csv", tmp_path / "regions.csv"
+    shutil.copy(paths.FAMILIES_CSV, fam)
+    shutil.copy(paths.REGIONS_CSV, reg)
+    with fam.open("a", encoding="utf-8") as f:
+        f.write("Aurora,aurora-lab,eu,all,(?i)aurora,a family added as CONTRIBUTING.md says\n")
+    monkeypatch.setattr(paths, "FAMILIES_CSV", fam)
+    monkeypatch.setattr(paths, "REGIONS_CSV", reg)
+    reference.regions.cache_clear()
+    try:
+        assert regions.write()  # make regions
+        row = regions.build().set_index("org").loc["aurora-lab"]
+        assert (row["region"], row["source"]) == ("eu", "families.csv")
+        reference.regions.cache_clear()
+        rules = families.load_rules()  # the regions now agree: the rules load
+        got = families.classify_ids(["aurora-lab/Aurora-7B", "someone/Aurora-7B-GGUF"], rules)
+        assert list(got["family"]) == ["Aurora", "Aurora"] and got.loc[0, "region"] == "eu"
+        assert not regions.write()  # a second run changes nothing
+    finally:
+        reference.regions.cache_clear()

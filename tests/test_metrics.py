@@ -143,7 +143,7 @@ def test_every_model_of_atoms_list_has_an_organisation_and_a_region():
     t = metrics.shares(snap, metrics.PRESETS["atom-uploader-30d"], by="region")
     assert t.models_counted == len(ids) == 1617
     regions = t.rows.set_index("name")["models"]
-    assert set(regions.index) <= set(reference.ATOM_REGIONS)
+    assert set(regions.index) <= set(reference.REGIONS)
     atom = reference.atom_regions()
     expected = pd.Series([atom[i.split("/")[0]] for i in ids]).value_counts()
     assert regions.sort_index().to_dict() == expected.sort_index().to_dict()

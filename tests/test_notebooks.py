@@ -234,7 +234,7 @@ def test_history_notebooks_read_hubshare_snapshots(tmp_path):
     from hubshare import snapshot, synthetic
 
     folder = tmp_path / "snaps"
-    for s in synthetic.history(3_000, first="2026-01", last="2026-04", seed=5):
+    for s in synthetic.monthly_snapshots(3_000, first="2026-01", last="2026-04", seed=5):
         snapshot.save(s.table, folder / s.label, s.manifest)
     copy = tmp_path / "10-over-time.ipynb"
     shutil.copy(paths.NOTEBOOKS / "10-over-time.ipynb", copy)

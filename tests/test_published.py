@@ -8,7 +8,7 @@ from hubshare.errors import ReferenceDataError
 
 def test_every_reference_figure_is_present_and_valid():
     figs = published.load()
-    named = {f for c in claims.load() for f in c.published}
+    named = {f for c in claims.load() for f in c.figure_ids}
     assert named <= set(figs.index)  # every figure a claim file names is in the table
     assert len(figs) == len(paths.PUBLISHED_CSV.read_text(encoding="utf-8").splitlines()) - 1
     assert figs.loc["atom-qwen-month-2026-02", "number"] == 153.6

@@ -351,7 +351,7 @@ def verdict_boards(results, *, source: str | None = None) -> list[Saved]:
 
     out = []
     for name, group in board_names(results):
-        ids = list(dict.fromkeys(i for r in group for i in r.claim.published))
+        ids = list(dict.fromkeys(i for r in group for i in r.claim.figure_ids))
         board_source = source or f"{published.sources(ids)}, judged by hubshare.claims"
         whose = group[0].claim.whose
         rows = sum(len(r.checks) for r in group)

@@ -46,7 +46,6 @@ from .snapshot import Snapshot
 UNIVERSES = ("all", "llm", "atom", "gguf", "list")
 PRESET_UNIVERSES = ("all", "llm", "atom")
 GROUPINGS = ("family", "region", "org")
-REGIONS = reference.ATOM_REGIONS
 ATTRIBUTIONS = ("uploader", "lineage")
 METRICS = ("downloads_30d", "downloads_all_time")
 """The metrics a snapshot holds as columns."""
@@ -300,9 +299,9 @@ class Frame:
     def _regions(self, attribution: str) -> tuple[np.ndarray, list[str]]:
         org_codes, org_names = self.groups("org", attribution)
         table = reference.regions()
-        index = {r: k for k, r in enumerate(REGIONS)}
+        index = {r: k for k, r in enumerate(reference.REGIONS)}
         per_org = np.array([index[table.get(o, "unknown")] for o in org_names] + [index["unknown"]], dtype=np.int64)
-        return per_org[org_codes], list(REGIONS)
+        return per_org[org_codes], list(reference.REGIONS)
 
     def grouped(self, by: str, attribution: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
         """Sums and repo counts per group × (not a language model, language model): both the

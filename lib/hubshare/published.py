@@ -24,7 +24,7 @@ from . import paths
 from .datafiles import read_table
 from .errors import ReferenceDataError
 
-COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "url_note", "kind", "bound")
+FIGURE_COLUMNS = ("id", "value", "unit", "as_of", "measures", "source", "url", "url_note", "kind", "bound")
 KINDS = ("primary", "secondary", "derived")
 BOUNDS = ("exact", "lower", "approx")
 UNITS = ("million downloads", "percent", "month", "comparison", "models", "derivative models", "million models", "repositories")
@@ -39,7 +39,7 @@ def load(path: Path | str | None = None) -> pd.DataFrame:
     ``ReferenceDataError`` naming every problem.
     """
     path = Path(path) if path is not None else paths.PUBLISHED_CSV
-    table, where, problems = read_table(path, COLUMNS, ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"))
+    table, where, problems = read_table(path, FIGURE_COLUMNS, ("id", "value", "unit", "as_of", "measures", "source", "kind", "bound"))
     n = int(table["id"].duplicated().sum())
     if n:
         problems.append(f"column 'id' repeats in {n} rows")

@@ -11,7 +11,9 @@ from .datafiles import read_table
 from .errors import ReferenceDataError
 
 ATOM_LIST_DATE = "2026-03-27"
-ATOM_REGIONS = ("china", "us", "eu", "other", "unknown")
+REGIONS = ("china", "us", "eu", "other", "unknown")
+"""The regions of organisations (``regions.csv``, ATOM's map): ``unknown`` for an organisation
+without a single primary base, and for one the table does not hold."""
 
 
 ATOM_ATTRIBUTION = "ATOM Project tracked-models list (github.com/Interconnects-AI/tracked-models), Apache License 2.0"
@@ -38,9 +40,9 @@ def _checked(table: pd.DataFrame, where: str, problems: list[str], unique: str, 
     """``table`` once ``unique`` is checked for repeats and ``region`` (a column) for its values;
     ``ReferenceDataError`` naming every problem otherwise."""
     if region is not None:
-        n = int((~table[region].isin(ATOM_REGIONS)).sum())
+        n = int((~table[region].isin(REGIONS)).sum())
         if n:
-            problems.append(f"column '{region}' is not one of {', '.join(ATOM_REGIONS)} in {n} rows")
+            problems.append(f"column '{region}' is not one of {', '.join(REGIONS)} in {n} rows")
     n = int(table[unique].duplicated().sum())
     if n:
         problems.append(f"column '{unique}' repeats in {n} rows")

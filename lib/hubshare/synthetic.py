@@ -392,7 +392,8 @@ def _add_appeared(table: pa.Table, seed: int, when: pd.Timestamp) -> pa.Table:
     return snapshot.to_table(pa.concat_tables([table, pa.Table.from_pylist([row], schema=table.schema)]))
 
 
-def history(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed: int = 2026, *, listed: tuple[str, ...] = ()) -> list[snapshot.Snapshot]:
+def monthly_snapshots(n: int = 20_000, first: str = "2025-01", last: str = "2026-05", seed: int = 2026, *,
+                      listed: tuple[str, ...] = ()) -> list[snapshot.Snapshot]:
     """Monthly snapshots of one synthetic Hub, one near 00:00 UTC on the first day of every month
     from ``first`` to ``last`` (``YYYY-MM``), with family trends (``TRENDS``), repos appearing and
     disappearing, and a few falling counters. ``listed`` ids (ATOM's list, say) are given to

@@ -196,7 +196,7 @@ def evaluate(snap: Snapshot | None = None, published: pd.DataFrame | None = None
 def _evaluate(claim: Claim, pub: pd.DataFrame, snap: Snapshot | None, reader: measuring.Reader | None) -> Result:
     checks, consistency = readings.checks(claim, pub)
     verdict, holds_under, secondary = judge(checks, pub)
-    used = list(dict.fromkeys([*claim.published, *(f for c in checks for f in c.published)]))
+    used = list(dict.fromkeys([*claim.figure_ids, *(f for c in checks for f in c.figure_ids)]))
     citations = [{"id": i, "source": pub.loc[i, "source"], "url": pub.loc[i, "url"], "kind": pub.loc[i, "kind"], "as_of": pub.loc[i, "as_of"],
                   "value": pub.loc[i, "value"], "unit": pub.loc[i, "unit"]} for i in used]
     measured, lines = None, None
@@ -237,7 +237,7 @@ def history_table(results: list[Result]) -> pd.DataFrame:
             if f.synthetic:
                 row["a real history sets it beside"] = f.figure or ""
             else:
-                row["published"] = f.show(f.published) if f.published is not None else ""
+                row["published"] = f.show(f.figure_value) if f.figure_value is not None else ""
                 row["difference"] = f"{100 * f.difference:+.1f}%" if f.difference is not None else ""
             rows.append({**row, "note": f.note})
     return pd.DataFrame(rows)

@@ -168,7 +168,7 @@ class Claim:
     path: Path | None = None
 
     @property
-    def published(self) -> tuple[str, ...]:
+    def figure_ids(self) -> tuple[str, ...]:
         """The ids of the published figures the claim names."""
         return tuple(self.figures.values())
 
@@ -180,8 +180,8 @@ class Claim:
     def published_table(self, published: pd.DataFrame | None = None) -> pd.DataFrame:
         """The published figures the claim is checked against, with unit, date, kind and source."""
         pub = published if published is not None else published_figures.load()
-        table = pub.loc[list(self.published), ["value", "unit", "as_of", "measures", "kind", "bound", "source"]]
-        return table.assign(address=[u or f"none: {n}" for u, n in zip(pub.loc[list(self.published), "url"], pub.loc[list(self.published), "url_note"])])
+        table = pub.loc[list(self.figure_ids), ["value", "unit", "as_of", "measures", "kind", "bound", "source"]]
+        return table.assign(address=[u or f"none: {n}" for u, n in zip(pub.loc[list(self.figure_ids), "url"], pub.loc[list(self.figure_ids), "url_note"])])
 
     def periods(self) -> list[Measure]:
         """The measurement and every history line: what a history must cover to measure the claim."""
@@ -451,8 +451,8 @@ def _group_name(where: _Where, name: Any, by: str, key: str) -> None:
         if name not in known:
             raise where.fail(key, f"{name!r} is not a family; allowed (by = \"family\"): {', '.join(known)}")
     elif by == "region":
-        if name not in reference.ATOM_REGIONS:
-            raise where.fail(key, f"{name!r} is not a region; allowed (by = \"region\"): {', '.join(reference.ATOM_REGIONS)}")
+        if name not in reference.REGIONS:
+            raise where.fail(key, f"{name!r} is not a region; allowed (by = \"region\"): {', '.join(reference.REGIONS)}")
     elif not _NAMESPACE.match(name):
         raise where.fail(key, f"{name!r} is not a Hub organisation name; allowed (by = \"org\"): a namespace such as Qwen or meta-llama")
 

@@ -65,7 +65,7 @@ class Measurement:
 @dataclass
 class FromHistory:
     """A published figure beside what a history of snapshots gives for the same period and
-    universe. ``value`` and ``published`` are in ``unit``; ``difference`` is relative
+    universe. ``value`` and ``figure_value`` are in ``unit``; ``difference`` is relative
     ((value − published) / published); ``value`` is None when the history does not cover the period."""
 
     what: str
@@ -75,7 +75,7 @@ class FromHistory:
     unit: str
     value: float | None
     figure: str | None = None
-    published: float | None = None
+    figure_value: float | None = None
     note: str = ""
     synthetic: bool = False
 
@@ -83,14 +83,14 @@ class FromHistory:
     def beside(self) -> float | None:
         """The published value to set beside the measured one: None on synthetic data, which is
         never compared with a real figure."""
-        return None if self.synthetic else self.published
+        return None if self.synthetic else self.figure_value
 
     @property
     def difference(self) -> float | None:
         """(value − published) / published; None without both, and on synthetic data."""
         if self.value is None or not self.beside:
             return None
-        return (self.value - self.published) / self.published
+        return (self.value - self.figure_value) / self.figure_value
 
     @property
     def text(self) -> str:
@@ -99,11 +99,11 @@ class FromHistory:
         if self.value is None:
             return f"{head}: {self.note}"
         shown = self.show(self.value)
-        if self.published is not None and self.synthetic:
+        if self.figure_value is not None and self.synthetic:
             return f"{head}: {shown}" + (f"; {self.note}" if self.note else "") + f"; a real history sets it beside {self.figure}"
-        if self.published is None:
+        if self.figure_value is None:
             return f"{head}: {shown}" + (f"; {self.note}" if self.note else "")
-        return f"{head}: {shown} vs published {self.show(self.published)} ({self.figure}), {100 * self.difference:+.1f}%" + (
+        return f"{head}: {shown} vs published {self.show(self.figure_value)} ({self.figure}), {100 * self.difference:+.1f}%" + (
             f"; {self.note}" if self.note else "")
 
     def show(self, v: float) -> str:
@@ -113,7 +113,7 @@ class FromHistory:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``history`` of ``claims --json``)."""
         return {"what": self.what, "period": self.period, "universe": self.universe, "attribution": self.attribution,
-                "unit": self.unit, "value": self.value, "figure": self.figure, "published": self.beside,
+                "unit": self.unit, "value": self.value, "figure": self.figure, "figure_value": self.beside,
                 "difference": self.difference, "note": self.note, "synthetic": self.synthetic}
 
 

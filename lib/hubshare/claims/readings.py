@@ -23,7 +23,7 @@ class Check:
     universe: str
     arithmetic: str
     holds: bool | None
-    published: list[str]
+    figure_ids: list[str]
     value: float | None = None
     note: str = ""
     unfaithful: str = ""
@@ -40,7 +40,7 @@ class Check:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``claims --json``, ``published.checks``)."""
-        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "published": self.published,
+        return {"universe": self.universe, "arithmetic": self.arithmetic, "holds": self.holds, "value": self.value, "figure_ids": self.figure_ids,
                 "note": self.note, "faithful": self.faithful, "unfaithful_because": self.unfaithful or None}
 
 
@@ -70,7 +70,7 @@ def check(claim: Claim, reading: Reading, known: dict[str, Any]) -> Check:
         holds = compare.holds(m.test, value * _SCALE[reading.unit], m.value, within=m.within, bound=bound)
     with_value = {**known, "value": value}
     return Check(universe=reading.universe, arithmetic=formula.render(reading.arithmetic, with_value), holds=holds,
-                 published=list(reading.figures), value=value, note=formula.render(reading.note, with_value),
+                 figure_ids=list(reading.figures), value=value, note=formula.render(reading.note, with_value),
                  unfaithful=reading.unfaithful, would=formula.render(reading.would, with_value) if reading.would else "",
                  upper_bound=reading.bound == "upper")
 
@@ -90,5 +90,5 @@ def judge(found: list[Check], pub: pd.DataFrame) -> tuple[str, list[str], bool]:
     good = [c for c in known if c.holds]
     verdict = "holds" if len(good) == len(known) else ("holds-narrowly" if good else "does-not-hold")
     support = good if good else known
-    secondary = all(pub.loc[i, "kind"] == "secondary" for i in sorted({f for c in support for f in c.published}))
+    secondary = all(pub.loc[i, "kind"] == "secondary" for i in sorted({f for c in support for f in c.figure_ids}))
     return verdict, [c.universe for c in good], secondary

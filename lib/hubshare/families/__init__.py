@@ -48,10 +48,10 @@ import pandas as pd
 import pyarrow as pa
 
 from .lineage import FLAGS, Classification, compute
-from .rules import REGIONS, RULE_COLUMNS, SCOPES, Rules, load_rules, name_codes, org_codes, split_ids
+from .rules import FAMILY_REGIONS, RULE_COLUMNS, SCOPES, Rules, load_rules, name_codes, org_codes, split_ids
 
 __all__ = [
-    "FLAGS", "OUTPUT_COLUMNS", "REGIONS", "RULE_COLUMNS", "SCOPES", "Classification", "Rules", "classified", "classify", "classify_ids",
+    "FLAGS", "OUTPUT_COLUMNS", "FAMILY_REGIONS", "RULE_COLUMNS", "SCOPES", "Classification", "Rules", "classified", "classify", "classify_ids",
     "classify_table", "codes", "compute", "lineage_chain", "load_rules", "name_codes", "org_codes", "split_ids",
 ]
 

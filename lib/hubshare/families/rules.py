@@ -18,7 +18,9 @@ from .. import arrays, paths, reference
 from ..datafiles import read_table
 from ..errors import ReferenceDataError
 
-REGIONS = ("us", "china", "eu", "other")
+FAMILY_REGIONS = ("us", "china", "eu", "other")
+"""The regions a family of ``families.csv`` may have (a family has one; ``reference.REGIONS``
+adds ``unknown`` for organisations)."""
 SCOPES = ("all", "pattern")
 RULE_COLUMNS = ("family", "org", "region", "org_scope", "name_pattern", "notes")
 
@@ -65,9 +67,9 @@ def load_rules(path: Path | str | None = None, *, check_regions: bool = True) ->
 @lru_cache(maxsize=8)
 def _load_rules_cached(path_str: str, _mtime: int, check_regions: bool = True) -> Rules:
     table, where, problems = read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
-    n = int((~table["region"].isin(REGIONS)).sum())
+    n = int((~table["region"].isin(FAMILY_REGIONS)).sum())
     if n:
-        problems.append(f"column 'region' is not one of {', '.join(REGIONS)} in {n} rows")
+        problems.append(f"column 'region' is not one of {', '.join(FAMILY_REGIONS)} in {n} rows")
     n = int((~table["org_scope"].isin(SCOPES)).sum())
     if n:
         problems.append(f"column 'org_scope' is not one of {', '.join(SCOPES)} in {n} rows")

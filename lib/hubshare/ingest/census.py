@@ -6,10 +6,10 @@ reachable by revision: ``HfApi.list_repo_commits`` lists the commits with their 
 ``hf_hub_download`` fetches the file at one commit (through the Hub cache, honouring
 ``HF_ENDPOINT`` and ``HF_TOKEN``).
 
-Columns are mapped by name (``COLUMNS``): ``downloads`` → ``downloads_30d``, ``downloadsAllTime``
+Columns are mapped by name (``CENSUS_COLUMNS``): ``downloads`` → ``downloads_30d``, ``downloadsAllTime``
 → ``downloads_all_time``, ``baseModels.relation`` → ``base_relation``, ``baseModels.models[].id``
-→ ``base_models``, and so on. Columns hubshare does not use are not read. A missing optional
-column becomes null, with one warning; a missing ``id`` or ``downloads`` column, an unreadable or
+→ ``base_models``, and so on. Columns hubshare does not use are not read. An absent optional
+column becomes null, with one warning; an absent ``id`` or ``downloads`` column, an unreadable or
 truncated file, or a file whose bytes do not match the Hub's checksum is a ``CensusError`` and
 leaves nothing behind. The file is read one row group at a time, so only the columns kept are
 ever held in memory.
@@ -46,7 +46,7 @@ ALL_TIME_SINCE = "2025-02-27"
 """The first day whose census files carry all-time counters."""
 
 # Source column → snapshot column, for the columns copied as they are (after a cast).
-COLUMNS = {
+CENSUS_COLUMNS = {
     "id": "id",
     "author": "author",
     "createdAt": "created_at",
@@ -73,7 +73,7 @@ class Conversion:
 
     table: pa.Table
     warnings: list[str]
-    missing: list[str]
+    absent: list[str]
     all_time: bool
     left_out: list[str] = field(default_factory=list)
     """Source columns present in the file but not read (``tags`` in a read by ranges)."""
@@ -119,7 +119,7 @@ def _base_models(col: pa.Array) -> tuple[pa.Array, pa.Array, int]:
 def _batch(batch: pa.RecordBatch, present: set[str]) -> tuple[pa.Table, int]:
     n = batch.num_rows
     out: dict[str, pa.Array] = {}
-    for src, dst in COLUMNS.items():
+    for src, dst in CENSUS_COLUMNS.items():
         kind = snapshot.SCHEMA.field(dst).type
         if src not in present:
             out[dst] = pa.nulls(n, kind)
@@ -157,12 +157,12 @@ def convert_parquet(pf: pq.ParquetFile, where: str, leave_out: tuple[str, ...] =
     names = set(pf.schema_arrow.names)
     lacking = [c for c in REQUIRED if c not in names]
     if lacking:
-        raise CensusError(f"{where}: column(s) {', '.join(lacking)} missing: not a hub-stats models file")
-    wanted = [c for c in [*COLUMNS, BASE_MODELS] if c not in leave_out]
-    missing = [c for c in wanted if c not in names and c not in OPTIONAL_SILENT]
+        raise CensusError(f"{where}: column(s) {', '.join(lacking)} absent: not a hub-stats models file")
+    wanted = [c for c in [*CENSUS_COLUMNS, BASE_MODELS] if c not in leave_out]
+    absent = [c for c in wanted if c not in names and c not in OPTIONAL_SILENT]
     warnings = []
-    if missing:
-        warnings.append(f"{where}: column(s) {', '.join(missing)} missing: left empty in the snapshot")
+    if absent:
+        warnings.append(f"{where}: column(s) {', '.join(absent)} absent: left empty in the snapshot")
     read = [c for c in wanted if c in names]
     parts, unknown = [], 0
     try:
@@ -178,7 +178,7 @@ def convert_parquet(pf: pq.ParquetFile, where: str, leave_out: tuple[str, ...] =
     all_time = "downloadsAllTime" in names and table.column("downloads_all_time").null_count < table.num_rows
     if "downloadsAllTime" in names and not all_time:
         warnings.append(f"{where}: column downloadsAllTime is empty (census files carry all-time counters from {ALL_TIME_SINCE} on)")
-    return Conversion(table=table, warnings=warnings, missing=missing, all_time=all_time, left_out=[c for c in leave_out if c in names])
+    return Conversion(table=table, warnings=warnings, absent=absent, all_time=all_time, left_out=[c for c in leave_out if c in names])
 
 
 def _iso(ts: datetime | str) -> str:
@@ -245,7 +245,7 @@ def _save(conv: Conversion, target: Path, taken: str, record: dict[str, Any], *,
     manifest = snapshot.build_manifest(
         conv.table, label=target.name, source=record, created_at=taken,
         extra={"census": coverage == "census", "coverage": coverage, "sample": False, "all_time": conv.all_time,
-               "attribution": ATTRIBUTION, "columns_missing": conv.missing,
+               "attribution": ATTRIBUTION, "columns_absent": conv.absent,
                "columns_left_out": conv.left_out, **(extra or {})},
     )
     try:
