@@ -87,6 +87,7 @@ def test_synthetic_csvs_carry_no_published_figure():
     ("shares",),
     ("shares", "--universe", "llm", "--by", "region"),
     ("classify", "Qwen/Qwen3-8B", "meta-llama/Llama-3.1-8B"),
+    ("classify", "--snapshot", str(paths.SAMPLE_SNAPSHOT)),
     ("claims", "--snapshot", str(paths.SAMPLE_SNAPSHOT)),
 ])
 def test_table_commands_print_csv(args):
@@ -97,6 +98,8 @@ def test_table_commands_print_csv(args):
     if args[0] == "shares":
         as_json = json.loads(run_cli(*args, "--json").stdout)
         assert frame["downloads"].sum() == as_json["total"] and "a sample" in first and "by uploader's organisation" in first
+    if args[:2] == ("classify", "--snapshot"):
+        assert len(frame) == 1000 and "lineage through 2026-05-16-trending-sample" in first
     if args[0] == "claims":
         assert frame["claim"].tolist() == [c.id for c in claims.load()] and "(2026-05-16, sample)" in first
 

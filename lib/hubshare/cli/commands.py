@@ -68,12 +68,9 @@ def cmd_claims(args: argparse.Namespace) -> int:
     snap = loaded.result() if loaded else None
     hist = _history(args.snapshots) if args.snapshots else None
     results = claims.evaluate(snap, hist=hist, claims=chosen)
-    if args.csv:
-        data = ", ".join(x for x in (f"{snap.label} ({snap.date}, {snap.coverage})" if snap else "", hist.source if hist else "") if x)
-        output.print_csv(claims.table(results), "claims judged against data/published/figures.csv" + (f"; measured on {data}" if data else ""))
-        return _claim_problems(problems)
-    if args.json:
-        output.print_json([r.to_dict() for r in results])
+    data = ", ".join(x for x in (f"{snap.label} ({snap.date}, {snap.coverage})" if snap else "", hist.source if hist else "") if x)
+    about = "claims judged against data/published/figures.csv" + (f"; measured on {data}" if data else "")
+    if output.as_data(args, claims.table(results), about, lambda: [r.to_dict() for r in results]):
         return _claim_problems(problems)
     for r in results:
         print("\n".join(r.lines(hist.source if hist else "")))
@@ -89,11 +86,8 @@ def cmd_shares(args: argparse.Namespace) -> int:
     snap = loaded.result()
     d = metrics.Definition(args.universe, args.attribution, args.metric)
     t = metrics.shares(snap, d, by=args.by)
-    if args.csv:
-        output.print_csv(t.rows, f"{snap.source_text}; snapshot {snap.label} ({snap.date}, a {snap.coverage}); {d.label}; by {args.by}")
-        return 0
-    if args.json:
-        output.print_json(t.to_dict())
+    if output.as_data(args, t.rows, f"{snap.source_text}; snapshot {snap.label} ({snap.date}, a {snap.coverage}); {d.label}; by {args.by}",
+                      t.to_dict):
         return 0
     print(f"{snap.label} ({snap.date}) · {d.label}" + (f" · by {args.by}" if args.by != "family" else ""))
     if snap.coverage in ("sample", "subset"):
@@ -124,6 +118,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
     from .. import families
     from ..snapshot import ID_FORM
 
+    snap = None
     if args.model_ids:
         invalid = [m for m in dict.fromkeys(args.model_ids) if not re.fullmatch(ID_FORM, m)]
         if invalid:
@@ -146,18 +141,15 @@ def cmd_classify(args: argparse.Namespace) -> int:
         else:
             out = families.classify_ids(list(args.model_ids))
     else:
-        out = families.classify(_load(args.snapshot))
+        snap = _load(args.snapshot)
+        out = families.classify(snap)
     cols = ["id", "family", "owner_org", "region", "party", "basis", "lineage_root"]
     if args.snapshot and args.model_ids:  # whether each id is in the snapshot: an absent one is classified by its id alone
         out = out.assign(in_snapshot=out["id"].isin(known))
         cols.append("in_snapshot")
     out = out[cols]
-    if args.csv:
-        output.print_csv(out, f"hubshare classify: {'lineage through ' + snap.label if args.snapshot else 'by repo id alone'}")
-        return 0
-    if args.json:
-        records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
-        output.print_json(records)
+    if output.as_data(args, out, f"hubshare classify: {'lineage through ' + snap.label if snap is not None else 'by repo id alone'}",
+                      lambda: out.astype(object).where(out.notna(), None).to_dict(orient="records")):
         return 0
     output.print_table(out.astype(object).where(out.notna(), "—"))
     return 0
@@ -413,11 +405,7 @@ def cmd_months(args: argparse.Namespace) -> int:
     h = _history(args.snapshots)
     result = history.months(h, args.first, args.last, by=args.by, universe=args.universe, attribution=args.attribution,
                             **_months_options(args))
-    if args.csv:
-        output.print_csv(result.rows, f"{h.source_text}; {result.label}")
-        return 0
-    if args.json:
-        output.print_json(result.to_records())
+    if output.as_data(args, result.rows, f"{h.source_text}; {result.label}", result.to_records):
         return 0
     print(result.label)
     print(f"history: {h.source or 'in memory'}, {h.coverage}")

@@ -34,6 +34,18 @@ def print_csv(frame: pd.DataFrame, about: str) -> None:
         sys.stdout.write(write_csv(frame, Path(tmp) / "table.csv", about).read_text(encoding="utf-8"))
 
 
+def as_data(args, table: pd.DataFrame, about: str, json_value: Any) -> bool:
+    """With ``--csv``, ``table`` as CSV under ``# about``; with ``--json``, ``json_value`` (made
+    when called, if it is a function); whether either was printed (the command then prints no text)."""
+    if getattr(args, "csv", False):
+        print_csv(table, about)
+        return True
+    if getattr(args, "json", False):
+        print_json(json_value() if callable(json_value) else json_value)
+        return True
+    return False
+
+
 def warn(line: str) -> None:
     """One warning line on stderr."""
     print(f"warning: {line}", file=sys.stderr)
