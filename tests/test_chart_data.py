@@ -182,3 +182,16 @@ def test_published_sources_name_each_publisher_once():
     assert text == "data/published/figures.csv: Model Pulse, 2026-01 to 2026-03 (derived); ATOM, 2026-02 (primary)"
     with pytest.raises(ReferenceDataError, match="no-such"):
         published.sources(["no-such"])
+
+
+def test_a_universe_without_downloads_has_no_share(tmp_path):
+    snap = snapshot.load(make_snapshot(tmp_path / "s", [{"id": "Qwen/not-listed", "downloads_30d": 5, "downloads_all_time": 9},
+                                                        {"id": "x/y", "downloads_30d": 5, "downloads_all_time": 9}]))
+    grid = metrics.share_grid(snap, "Qwen", metrics.grid(("downloads_30d",)))
+    atom = grid[grid["universe"] == "atom"]
+    assert atom["share"].isna().all() and atom["note"].str.contains("no downloads in this universe").all()
+    assert grid.loc[grid["universe"] == "all", "share"].tolist() == [0.5, 0.5]
+    fig, ax = figures.new()
+    drawn = figures.definitions_heatmap(ax, grid)
+    assert drawn.loc[drawn["universe"] == "ATOM's tracked list", "Qwen's share"].isna().all()
+    assert "n/a" in [t.get_text() for t in ax.texts]

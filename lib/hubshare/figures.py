@@ -120,6 +120,8 @@ def heatmap(ax, values: np.ndarray, rows: Sequence[str], cols: Sequence[str], *,
     sns.heatmap(pd.DataFrame(values, index=list(rows), columns=list(cols)), ax=ax, cmap="cividis", vmin=vmin, vmax=vmax,
                 annot=labels, fmt="", annot_kws={"fontsize": 10}, linewidths=1, linecolor="white",
                 cbar_kws={"label": cbar_label, "shrink": 0.85})
+    for i, j in zip(*np.nonzero(np.isnan(values))):  # seaborn leaves an empty cell blank: say why
+        ax.text(j + 0.5, i + 0.5, "n/a", ha="center", va="center", fontsize=10, color="#555555")
     if percent:
         ax.collections[0].colorbar.ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
     ax.tick_params(length=0)
@@ -267,7 +269,7 @@ def share_checks(ax, result, measured=None, snapshot_label: str = "") -> pd.Data
         col = UNKNOWN_COLOUR if not c.faithful else HOLDS_COLOUR if c.holds else FAILS_COLOUR
         bars.append((("≤ " if upper else "") + c.universe, c.value, col, "///" if upper else ""))
         kinds.append("published upper bound" if upper else "published" if c.faithful else "published, not a faithful reading")
-    for _, row in (measured.iterrows() if measured is not None else []):
+    for _, row in (measured.dropna(subset=["share"]).iterrows() if measured is not None else []):  # no bar for a share of nothing
         d = metrics.PRESETS[row["definition"]]
         bars.append((f"{snapshot_label}: {UNIVERSE_NAMES.get(d.universe, d.universe)}, by {d.attribution}", 100 * row["share"], MEASURED_COLOUR, ""))
         kinds.append(f"measured: {d.label}")

@@ -461,12 +461,17 @@ def totals(snap: Snapshot, universe: str, attribution: str, by: str, metric: str
 def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None = None) -> pd.DataFrame:
     """One family's share under each Definition the snapshot can measure.
 
-    Definitions whose metric the snapshot lacks appear with ``share`` empty and a ``note``.
+    Definitions whose metric the snapshot lacks, or whose universe has no downloads on it, appear
+    with ``share`` empty and a ``note``.
     """
     records = []
     for d in definitions or grid():
         try:
             t = shares(snap, d)
+            if not t.total:  # a share of nothing is no number (a subset without ATOM's repos, say)
+                records.append({"definition": d.key, "universe": d.universe, "attribution": d.attribution, "metric": d.metric, "downloads": 0,
+                                "total": 0, "share": np.nan, "note": f"no downloads in this universe on {snap.label}"})
+                continue
             records.append({"definition": d.key, "universe": d.universe, "attribution": d.attribution, "metric": d.metric, "downloads": t.downloads_of(family), "total": t.total, "share": t.share_of(family), "note": ""})
         except DefinitionError as exc:
             records.append({"definition": d.key, "universe": d.universe, "attribution": d.attribution, "metric": d.metric, "downloads": pd.NA, "total": pd.NA, "share": np.nan, "note": str(exc)})
