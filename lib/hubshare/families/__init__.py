@@ -30,10 +30,12 @@ Lineage rules, each applied the same way to every model:
   alphabetically first id as ``lineage_root``, no depth, and the flag ``cycle``.
 
 Everything is vectorised over Arrow and NumPy arrays; the only Python loops run over the rules
-(a few dozen rows), over pointer-jumping rounds (logarithmic in the chain length) and over blocks
-of the sorted ids when parents are looked up (``arrays.lookup``). Name rules run only on the
-models whose family they can decide: those outside family organisations whose lineage leads to
-no family (models with no parent included).
+(a few dozen rows) and over pointer-jumping rounds (logarithmic in the chain length); parents are
+found among the ids by one hash join (``arrays.rows_in``). Name rules run only on the models whose
+family they can decide: those outside family organisations whose lineage leads to no family
+(models with no parent included). Primary parents, roots, depths, owners and flags are followed
+only when first asked for (the table, a grouping by lineage root's organisation): no family needs
+them.
 
 >>> classify_ids(["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"])[["family", "party"]]
      family        party

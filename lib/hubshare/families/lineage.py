@@ -5,9 +5,9 @@ See ``hubshare.families`` for the rules.
 
 from __future__ import annotations
 
-import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,19 @@ def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.
 
 
 @dataclass
+class _Paths:
+    """What the primary-parent chains are made from (``Classification`` makes them on first use):
+    the graph, each absent parent's organisation family and rule row, which models are in a loop
+    of single-parent links and which have a disagreeing merge on their way."""
+
+    graph: _Graph
+    uniq_org: np.ndarray
+    uniq_org_rule: np.ndarray
+    loops: np.ndarray
+    mixed: np.ndarray
+
+
+@dataclass
 class Classification:
     """Every model's classification as code arrays (in table order); ``frame()`` gives the table.
 
@@ -115,6 +128,10 @@ class Classification:
     (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
     listed parent (its child's row, its id, its row or -1), kept so that a later snapshot's
     classification can start from them.
+
+    The families need no primary parents; the chains of primary parents (``root_index``,
+    ``parent_index``, ``depth``, ``owner_rule``, ``flags``) are followed the first time one of them
+    is asked for: a Definition by family never asks.
     """
 
     rules: Rules
@@ -127,14 +144,44 @@ class Classification:
     lineage: np.ndarray
     party: np.ndarray
     basis: np.ndarray
-    owner_rule: np.ndarray
-    root_index: np.ndarray
-    parent_index: np.ndarray
-    depth: np.ndarray
-    flags: np.ndarray
+    paths: _Paths | None = field(default=None, repr=False)
     flat_row: np.ndarray | None = None
     flat: pa.Array | None = None
     flat_pos: np.ndarray | None = None
+    _made: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _chained(self, name: str) -> np.ndarray:
+        with self._lock:
+            if not self._made:
+                self._made.update(_chain_fields(self))
+                self.paths = None
+        return self._made[name]
+
+    @property
+    def root_index(self) -> np.ndarray:
+        """Each model's lineage root, a position in the ids followed by ``uniq``."""
+        return self._chained("root_index")
+
+    @property
+    def parent_index(self) -> np.ndarray:
+        """Each model's primary parent, a position in the ids followed by ``uniq`` (-1: none)."""
+        return self._chained("parent_index")
+
+    @property
+    def depth(self) -> np.ndarray:
+        """Steps from each model to its lineage root (-1 in a loop)."""
+        return self._chained("depth")
+
+    @property
+    def owner_rule(self) -> np.ndarray:
+        """Each model's owner organisation, a row of the rules (-1: none)."""
+        return self._chained("owner_rule")
+
+    @property
+    def flags(self) -> np.ndarray:
+        """Each model's lineage flags, bit ``i`` standing for ``FLAGS[i]``."""
+        return self._chained("flags")
 
     def __len__(self) -> int:
         return len(self.family)
@@ -205,16 +252,6 @@ def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np
     return id_rules(ids, rules, ordered)
 
 
-def _positions_in(ids, values: pa.Array) -> np.ndarray:
-    """The row of each of ``values`` (distinct ids) in ``ids``, -1 where absent. Probing the ids
-    against the values builds the smaller hash table."""
-    out = np.full(len(values), -1, dtype=np.int32)
-    where = pc.index_in(ids, value_set=values)
-    valid = pc.is_valid(where)
-    out[np.asarray(where.filter(valid), dtype=np.int64)] = np.flatnonzero(np.asarray(valid, dtype=bool)).astype(np.int32)
-    return out
-
-
 def _finish_graph(row: np.ndarray, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
     """The graph from every listed parent's row (``pos``, -1: absent). Absent parents get codes
     among their distinct ids; a model listing itself as its parent has the entry dropped (and is
@@ -236,29 +273,9 @@ def _finish_graph(row: np.ndarray, pos: np.ndarray, flat: pa.Array, n: int) -> _
                   flat_row=flat_row, flat=flat, flat_pos=flat_pos)
 
 
-def _graph(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool) -> _Graph:
+def _graph(row: np.ndarray, flat: pa.Array, ids, n: int) -> _Graph:
     """Where every listed parent (``_flat_parents``) sits."""
-    return _finish_graph(row, _rows_of(ids, flat, ordered), flat, n)
-
-
-def _rows_of(ids, flat: pa.Array, ordered: bool) -> np.ndarray:
-    """The row in ``ids`` of every entry of ``flat``, -1 where absent. Ids in order (those of a
-    saved snapshot) are looked up block by block (``arrays.lookup``); otherwise each thread takes
-    a share of the entries and looks up its distinct values."""
-    if ordered:
-        return arrays.lookup(ids, flat).astype(np.int32)
-    workers = max(1, min(os.cpu_count() or 1, len(flat) // 100_000))
-    size = -(-len(flat) // workers) if len(flat) else 1
-
-    def part(start: int) -> np.ndarray:
-        enc = pc.dictionary_encode(flat.slice(start, size))
-        return _positions_in(ids, enc.dictionary)[np.asarray(enc.indices, dtype=np.int64)]
-
-    starts = range(0, len(flat), size)
-    if len(starts) <= 1:
-        return part(0) if len(flat) else np.zeros(0, dtype=np.int32)
-    with ThreadPoolExecutor(max_workers=len(starts)) as pool:
-        return np.concatenate(list(pool.map(part, starts)))
+    return _finish_graph(row, arrays.rows_in(ids, flat).astype(np.int32), flat, n)
 
 
 def _graph_from(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool, earlier: Classification, b2a: np.ndarray) -> _Graph:
@@ -291,7 +308,7 @@ def _graph_from(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool, ear
     known[kept[before >= 0]] = True
     todo = np.flatnonzero(~known)
     if len(todo):
-        pos[todo] = _rows_of(ids, flat.take(pa.array(todo)), ordered)
+        pos[todo] = arrays.rows_in(ids, flat.take(pa.array(todo)))
     return _finish_graph(row, pos, flat, n)
 
 
@@ -443,13 +460,11 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     with ThreadPoolExecutor(max_workers=2) as pool:
         id_task = pool.submit(id_codes)
         usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
-        g = _graph_from(row, flat, whole, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, whole, n, ordered)
+        g = _graph_from(row, flat, whole, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, ids, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_task.result()
         fill_names(own_name, whole, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
-        lineage = pool.submit(_lineage_families, n, g, uploader, own_name, uniq_root, whole, rules)
-        chains = _primary_chains(n, g, uniq_org, uploader)
-        lineage_fam, mixed_any, a_cycle = lineage.result()
+        lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, uploader, own_name, uniq_root, whole, rules)
     # ...then on models whose lineage leads to no family.
     fill_names(own_name, whole, lineage_fam < 0, rules)
 
@@ -463,18 +478,26 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     basis = np.where(is_org, 0, np.where(by_lineage, 1, np.where(by_name, 2, 3))).astype(np.int8)
     party = np.minimum(basis, 2)  # org: first-party; lineage or name: derivative; none: unrelated
     party[basis == 2] = 1
+    return Classification(
+        rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
+        party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any),
+        flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
+    )
 
+
+def _chain_fields(c: Classification) -> dict[str, np.ndarray]:
+    """The fields of ``c`` that follow primary parents: chains to the roots, owners and flags."""
+    p = c.paths
+    assert p is not None, "the chains are made once, from the paths"
+    n, g = len(c), p.graph
+    chains = _primary_chains(n, g, p.uniq_org, c.uploader)
     self_ref = np.zeros(n, dtype=bool)
     self_ref[g.self_ref_rows] = True
     flags = np.zeros(n, dtype=np.uint8)
-    for i, mask in enumerate((self_ref, chains.in_cycle | a_cycle, chains.ends_outside, mixed_any)):
+    for i, mask in enumerate((self_ref, chains.in_cycle | p.loops, chains.ends_outside, p.mixed)):
         flags |= mask.view(np.uint8) << i
-    return Classification(
-        rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
-        party=party, basis=basis, owner_rule=_owners(rules, family, uploader, up_rule, chains, uniq_org, uniq_org_rule),
-        root_index=chains.root_index, parent_index=chains.prim_index, depth=chains.depth, flags=flags,
-        flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
-    )
+    return {"root_index": chains.root_index, "parent_index": chains.prim_index, "depth": chains.depth, "flags": flags,
+            "owner_rule": _owners(c.rules, c.family, c.uploader, c.up_rule, chains, p.uniq_org, p.uniq_org_rule)}
 
 
 def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, pos: np.ndarray,
