@@ -91,6 +91,25 @@ class Sorted:
         return bisect_left(self, value, lo)
 
 
+def take(arr: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
+    """``arr[rows]`` as one array, ``rows`` increasing. A chunked column is taken chunk by chunk:
+    Arrow's take of a chunked column of strings joins its chunks first, a copy of the column.
+
+    >>> take(pa.chunked_array([["a", "b"], ["c"]]), np.array([0, 2])).to_pylist()
+    ['a', 'c']
+    """
+    if isinstance(arr, pa.Array):
+        return arr.take(pa.array(rows))
+    ends = np.cumsum([len(c) for c in arr.chunks])
+    cuts = np.searchsorted(rows, ends)
+    parts, lo, start = [], 0, 0
+    for chunk, end, cut in zip(arr.chunks, ends, cuts):
+        if cut > lo:
+            parts.append(chunk.take(pa.array(rows[lo:cut] - start)))
+        lo, start = cut, end
+    return pa.concat_arrays(parts) if parts else pa.array([], arr.type)
+
+
 def rechunk(arr: pa.Array | pa.ChunkedArray, parts: int | None = None) -> pa.ChunkedArray:
     """The same values in about ``parts`` (default: one per core) equal chunks, for ``each_chunk``."""
     parts = parts or os.cpu_count() or 1

@@ -69,21 +69,19 @@ def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray 
 # --------------------------------------------------------------------------- classification
 
 
-def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.Array]:
+def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.ChunkedArray]:
     """Flattened parent lists without null or empty entries: ``(row, parent_id)``, rows
-    non-decreasing, each row's parents in listed order."""
-    bm = table.column("base_models")
+    non-decreasing, each row's parents in listed order (the ids left in the chunks they were read in)."""
     rows, flats, offset = [], [], 0
-    for chunk in bm.chunks:
-        rows.append(np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset))
-        flats.append(pc.list_flatten(chunk))
+    for chunk in table.column("base_models").chunks:
+        row, flat = np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset), pc.list_flatten(chunk)
+        keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
+        if not pc.all(keep).as_py():
+            row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
+        rows.append(row)
+        flats.append(flat)
         offset += len(chunk)
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
-    flat = pa.chunked_array(flats, pa.string()).combine_chunks() if flats else pa.array([], pa.string())
-    keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
-    if not pc.all(keep).as_py():
-        row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
-    return row, flat
+    return (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)), pa.chunked_array(flats, pa.string())
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -125,9 +123,7 @@ class Classification:
 
     Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
     the snapshot's ids followed by ``uniq``, the distinct parent ids absent from the snapshot
-    (``pool``; -1: none). ``flat_row``, ``flat`` and ``flat_pos`` are every
-    listed parent (its child's row, its id, its row or -1), kept so that a later snapshot's
-    classification can start from them.
+    (``pool``; -1: none).
 
     The families need no primary parents; the chains of primary parents (``root_index``,
     ``parent_index``, ``depth``, ``owner_rule``, ``flags``) are followed the first time one of them
@@ -145,9 +141,6 @@ class Classification:
     party: np.ndarray
     basis: np.ndarray
     paths: _Paths | None = field(default=None, repr=False)
-    flat_row: np.ndarray | None = None
-    flat: pa.Array | None = None
-    flat_pos: np.ndarray | None = None
     _made: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -236,9 +229,6 @@ class _Graph:
     pos: np.ndarray
     self_ref_rows: np.ndarray
     nparents: np.ndarray
-    flat_row: np.ndarray
-    flat: pa.Array
-    flat_pos: np.ndarray
 
     @property
     def present(self) -> np.ndarray:
@@ -252,64 +242,23 @@ def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np
     return id_rules(ids, rules, ordered)
 
 
-def _finish_graph(row: np.ndarray, pos: np.ndarray, flat: pa.Array, n: int) -> _Graph:
-    """The graph from every listed parent's row (``pos``, -1: absent). Absent parents get codes
-    among their distinct ids; a model listing itself as its parent has the entry dropped (and is
-    flagged)."""
+def _graph(row: np.ndarray, flat: pa.ChunkedArray, ids, n: int) -> _Graph:
+    """Where every listed parent (``_flat_parents``) sits. Absent parents get codes among their
+    distinct ids; a model listing itself as its parent has the entry dropped (and is flagged)."""
+    pos = arrays.rows_in(ids, flat).astype(np.int32)
     code = np.full(len(row), -1, dtype=np.int32)
     absent = np.flatnonzero(pos < 0)
     if len(absent):
-        enc = pc.dictionary_encode(flat.take(pa.array(absent)))
+        enc = pc.dictionary_encode(arrays.take(flat, absent))
         uniq, code[absent] = enc.dictionary, np.asarray(enc.indices, dtype=np.int32)
     else:
         uniq = pa.array([], pa.string())
-    flat_row, flat_pos = row, pos
     selfref = pos == row
     self_ref_rows = np.unique(row[selfref])
     if selfref.any():
         row, code, pos = row[~selfref], code[~selfref], pos[~selfref]
-    nparents = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
-    return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents,
-                  flat_row=flat_row, flat=flat, flat_pos=flat_pos)
-
-
-def _graph(row: np.ndarray, flat: pa.Array, ids, n: int) -> _Graph:
-    """Where every listed parent (``_flat_parents``) sits."""
-    return _finish_graph(row, arrays.rows_in(ids, flat).astype(np.int32), flat, n)
-
-
-def _graph_from(row: np.ndarray, flat: pa.Array, ids, n: int, ordered: bool, earlier: Classification, b2a: np.ndarray) -> _Graph:
-    """``_graph`` for a snapshot whose rows were matched to an earlier classified one (``b2a``:
-    each row's row there, -1 for none). A matched row that lists the same parents as before takes
-    their rows from the earlier snapshot, mapped to this one; only the parents of other rows, and
-    parents absent before, are looked up."""
-    n_a = len(earlier)
-    cnt_b = np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)
-    cnt_a = np.bincount(earlier.flat_row, minlength=n_a) if len(earlier.flat_row) else np.zeros(n_a, dtype=np.int64)
-    start_b = np.concatenate([[0], np.cumsum(cnt_b)[:-1]]).astype(np.int64)
-    start_a = np.concatenate([[0], np.cumsum(cnt_a)[:-1]]).astype(np.int64)
-    a_of = np.maximum(b2a, 0)
-    same = (b2a >= 0) & (cnt_b == cnt_a[a_of])
-    # The entries of rows with as many parents as before, against the earlier entries in order.
-    cand = np.flatnonzero(same[row])
-    cand_row = row[cand]
-    gather = start_a[a_of[cand_row]] + (cand - start_b[cand_row])
-    equal = np.asarray(pc.equal(flat.take(pa.array(cand)), earlier.flat.take(pa.array(gather))).fill_null(False), dtype=bool)
-    same[cand_row[~equal]] = False
-    b_of_a = np.full(n_a, -1, dtype=np.int32)
-    b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
-    pos = np.full(len(row), -1, dtype=np.int32)
-    known = np.zeros(len(row), dtype=bool)
-    kept = np.flatnonzero(same[row])
-    before = earlier.flat_pos[start_a[a_of[row[kept]]] + (kept - start_b[row[kept]])]
-    # A parent present before is here at its mapped row, or gone (no row here has its id);
-    # a parent absent before may be a repo new here: looked up with the rest.
-    pos[kept] = np.where(before >= 0, b_of_a[np.maximum(before, 0)], -1)
-    known[kept[before >= 0]] = True
-    todo = np.flatnonzero(~known)
-    if len(todo):
-        pos[todo] = arrays.rows_in(ids, flat.take(pa.array(todo)))
-    return _finish_graph(row, pos, flat, n)
+    nparents = (np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)).astype(np.int32)
+    return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents)
 
 
 def _parent_families(uniq: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -447,26 +396,24 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     listed = np.zeros(n, dtype=bool)
     listed[row] = True
 
-    whole = ids.combine_chunks()  # one chunk: taking rows of a chunked column joins its chunks every time
 
     def id_codes() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Name rules run only where they can decide. First on models that list no parent,
         # outside family organisations: their family seeds their descendants'.
         uploader, up_rule, own_name = _id_codes(ids, rules, earlier, ordered)
-        fill_names(own_name, whole, ~listed & (uploader < 0), rules)
+        fill_names(own_name, ids, ~listed & (uploader < 0), rules)
         return uploader, up_rule, own_name
 
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
         id_task = pool.submit(id_codes)
-        usable = earlier is not None and earlier[0].flat is not None and len(earlier[1]) == n
-        g = _graph_from(row, flat, whole, n, ordered, earlier[0], earlier[1]) if usable else _graph(row, flat, ids, n)
+        g = _graph(row, flat, ids, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_task.result()
-        fill_names(own_name, whole, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
-        lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, uploader, own_name, uniq_root, whole, rules)
+        fill_names(own_name, ids, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
+        lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, uploader, own_name, uniq_root, ids, rules)
     # ...then on models whose lineage leads to no family.
-    fill_names(own_name, whole, lineage_fam < 0, rules)
+    fill_names(own_name, ids, lineage_fam < 0, rules)
 
     # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
     # basis 0 org, 1 lineage, 2 name, 3 none).
@@ -481,7 +428,6 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     return Classification(
         rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
         party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any),
-        flat_row=g.flat_row, flat=g.flat, flat_pos=g.flat_pos,
     )
 
 
@@ -509,8 +455,7 @@ def _id_rules_from(ids: pa.ChunkedArray, rules: Rules, earlier: Classification, 
     out = tuple(c[safe] for c in (earlier.uploader, earlier.up_rule, earlier.own_name))
     new = np.flatnonzero(pos < 0)
     if len(new):
-        whole = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         # Rows taken in order from ids in order are in order.
-        for o, fresh in zip(out, id_rules(whole.take(pa.array(new)), rules, ordered)):
+        for o, fresh in zip(out, id_rules(arrays.take(ids, new), rules, ordered)):
             o[new] = fresh
     return out

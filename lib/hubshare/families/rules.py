@@ -206,11 +206,10 @@ def _id_orgs(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) ->
 
 
 def name_rows(ids: pa.Array, rows: np.ndarray, rules: Rules) -> np.ndarray:
-    """``name_codes`` of the ids at ``rows``, in threads over blocks of rows. (``ids`` in one
-    chunk: taking rows of a chunked column joins its chunks every time.)"""
+    """``name_codes`` of the ids at ``rows`` (increasing), in threads over blocks of rows."""
     if not len(rows):
         return np.zeros(0, dtype=np.int16)
-    picked = ids.take(pa.array(rows))
+    picked = arrays.take(ids, rows)
     return np.concatenate(arrays.each_chunk(lambda c: name_codes(split_ids(c)[1], rules), arrays.rechunk(picked)))
 
 
