@@ -132,3 +132,12 @@ def test_rows_in_reads_chunks_slices_and_empty_sides():
     assert arrays.rows_in(pa.array(["a", "b"]), pa.array(["b", "c", "b"])).tolist() == [1, -1, 1]
     assert arrays.rows_in(pa.array([], pa.string()), pa.array(["a"])).tolist() == [-1]
     assert arrays.rows_in(pa.array(["a"]), pa.array([], pa.string())).tolist() == []
+
+
+def test_take_of_chunks_in_any_order_matches_a_plain_take():
+    rng = np.random.default_rng(4)
+    values = [f"o{k}/m{k}" for k in range(300)]
+    chunked = pa.chunked_array([values[:7], values[7:7], values[7:200], values[200:]], pa.string())
+    for rows in (np.arange(300), np.sort(rng.choice(300, 40, replace=False)), rng.choice(300, 60), np.array([], dtype=np.int64)):
+        assert arrays.take(chunked, rows).to_pylist() == [values[r] for r in rows]
+        assert arrays.take(pa.array(values), rows).to_pylist() == [values[r] for r in rows]

@@ -66,6 +66,23 @@ def test_months_measured_and_missing(three_months):
     assert lineage.loc["Qwen", "downloads"] == 60 + 40  # the GGUF's 40 follow its lineage
 
 
+def test_months_read_pipeline_tags_only_for_language_models(three_months, monkeypatch):
+    import pyarrow.parquet as pq
+
+    read = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    h = history.History.from_folder(three_months)
+    every = history.months(h, "2026-01", "2026-02", attribution="lineage")
+    assert not any("pipeline_tag" in cols for cols in read)
+    # Under the language-model universe the tags are read, also of snapshots whose other columns
+    # were let go after their month: the GGUF (no pipeline tag) leaves the universe.
+    llm = history.months(h, "2026-01", "2026-02", universe="llm", attribution="lineage")
+    assert any("pipeline_tag" in cols for cols in read)
+    every, llm = (r.rows.set_index(["month", "name"])["downloads"] for r in (every, llm))
+    assert every[("2026-02", "Qwen")] == 100 and llm[("2026-02", "Qwen")] == 60
+
+
 def test_boundary_35_hours_away_counts_and_37_does_not(tmp_path):
     out = folder(tmp_path, {"2026-01-30T13:00:00Z": day({"Qwen/A": 1}),  # 35 h before 1 Feb
                             "2026-03-02T13:00:00Z": day({"Qwen/A": 9})})  # 37 h after 1 Mar

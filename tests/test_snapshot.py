@@ -223,3 +223,34 @@ def test_a_file_changed_after_loading_is_not_read(good):
     _rewrite(good, _table(good).slice(0, 1))
     with pytest.raises(SnapshotError, match="changed after the snapshot was loaded"):
         snap.column("tags")
+
+
+def test_a_column_needed_once_is_read_without_being_kept(good, monkeypatch):
+    read = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    snap = snapshot.load(good)
+    part = snap.select(["id", "base_models"], keep=False)
+    assert part.column_names == ["id", "base_models"] and part.column("base_models").to_pylist() == [[], ["Qwen/Qwen3-8B"]]
+    assert "base_models" not in snap._table.column_names and "base_models" in snap.column_names
+    snap.select(["base_models"], keep=False)
+    assert read.count(("base_models",)) == 2  # read again: nothing was kept
+    _rewrite(good, _table(good).slice(0, 1))
+    with pytest.raises(SnapshotError, match="changed after the snapshot was loaded"):
+        snap.select(["tags"], keep=False)
+
+
+def test_a_released_column_is_read_again_on_next_use(good):
+    snap = snapshot.load(good, columns=("base_models", "downloads_30d"))
+    snap.release(["base_models", "id"])  # ids are never let go
+    assert snap._table.column_names == ["id", "downloads_30d"]
+    assert "base_models" in snap.column_names
+    assert snap.column("base_models").to_pylist() == [[], ["Qwen/Qwen3-8B"]]
+    _rewrite(good, _table(good).slice(0, 1))
+    snap.release(["base_models"])
+    with pytest.raises(SnapshotError, match="changed after the snapshot was loaded"):
+        snap.column("base_models")
+    # A snapshot made in memory has nowhere to read from again: it keeps its columns.
+    mem = snapshot.Snapshot(path=None, manifest=snap.manifest, table=snapshot.to_table(rows(GOOD)))
+    mem.release(["base_models"])
+    assert "base_models" in mem.table.column_names

@@ -92,14 +92,20 @@ class Sorted:
 
 
 def take(arr: pa.Array | pa.ChunkedArray, rows: np.ndarray) -> pa.Array:
-    """``arr[rows]`` as one array, ``rows`` increasing. A chunked column is taken chunk by chunk:
-    Arrow's take of a chunked column of strings joins its chunks first, a copy of the column.
+    """``arr[rows]`` as one array. A chunked column is taken chunk by chunk: Arrow's take of a
+    chunked column of strings joins its chunks first, a copy of the column.
 
-    >>> take(pa.chunked_array([["a", "b"], ["c"]]), np.array([0, 2])).to_pylist()
-    ['a', 'c']
+    >>> take(pa.chunked_array([["a", "b"], ["c"]]), np.array([2, 0])).to_pylist()
+    ['c', 'a']
     """
+    rows = np.asarray(rows, dtype=np.int64)
     if isinstance(arr, pa.Array):
         return arr.take(pa.array(rows))
+    if len(rows) > 1 and (np.diff(rows) < 0).any():
+        order = np.argsort(rows, kind="stable")
+        back = np.empty_like(order)
+        back[order] = np.arange(len(order))
+        return take(arr, rows[order]).take(pa.array(back))
     ends = np.cumsum([len(c) for c in arr.chunks])
     cuts = np.searchsorted(rows, ends)
     parts, lo, start = [], 0, 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,9 @@ BOUNDARIES = ("interpolate", "census")
 """How month boundaries are measured: at 00:00 UTC (interpolated), or at the nearest census."""
 MONTH_COLUMNS = ("id", "base_models", "pipeline_tag", "downloads_all_time", "downloads_30d", "created_at")
 """What month arithmetic reads of each snapshot."""
+MONTH_READ = ("base_models", "created_at")
+"""What month arithmetic reads of every snapshot besides ids and counts (pipeline tags only for a
+universe of language models)."""
 COUNTERS = ("id", "downloads_all_time", "downloads_30d")
 """What the day checks read of each snapshot."""
 
@@ -67,10 +71,13 @@ class Entry:
     """Where the counters come from when there is no snapshot yet (a census day on the Hub)."""
 
     def load(self) -> Snapshot:
-        """The snapshot, with the columns month arithmetic reads."""
+        """The snapshot, with the columns month arithmetic reads of every snapshot read now
+        (``MONTH_READ``); the others when first used."""
         if self.snap is not None:
             return self.snap
-        return snapshot.load(self.path, columns=MONTH_COLUMNS)
+        snap = snapshot.load(self.path)
+        snap.select(list(MONTH_READ))
+        return snap
 
     def counters(self) -> corrections.Counters:
         """Ids and counters, for the day checks."""
@@ -649,29 +656,40 @@ def unchanged_share(a: Snapshot, b: Snapshot) -> float:
 
 
 def _boundary_snapshots(history: History, planned: list[Month]) -> Iterator[tuple[Month, Snapshot, Snapshot]]:
-    """Each measured month with the snapshots at its two boundaries, each made once and only
-    the two most recent kept in memory."""
-    made: dict[str, Snapshot] = {}
+    """Each measured month with the snapshots at its two boundaries, each made once. The next
+    month's snapshots are read in a thread while this month is measured; only those two and this
+    month's are kept."""
+    measured = [m for m in planned if m.measured]
 
-    def get(b: Boundary) -> Snapshot:
-        key = f"{b.how}:{iso(b.when)}:{b.label}"
-        if key not in made:
-            made[key] = history.snapshot_at(b)
-        return made[key]
+    def key(b: Boundary) -> str:
+        return f"{b.how}:{iso(b.when)}:{b.label}"
 
-    for m in planned:
-        if not m.measured:
-            continue
-        a, b = get(m.start), get(m.end)
-        yield m, a, b
-        keep = f"{m.end.how}:{iso(m.end.when)}:{m.end.label}"
-        for key in [k for k in made if k != keep]:  # this end is likely the next start
-            del made[key]
+    made: dict[str, Future] = {}
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        def get(b: Boundary) -> Future:
+            if key(b) not in made:
+                made[key(b)] = reader.submit(history.snapshot_at, b)
+            return made[key(b)]
+
+        for k, m in enumerate(measured):
+            a, b = get(m.start), get(m.end)
+            ahead = measured[k + 1:k + 2]
+            for nxt in ahead:
+                get(nxt.start), get(nxt.end)
+            yield m, a.result(), b.result()
+            keep = {key(x) for nxt in ahead for x in (nxt.start, nxt.end)}
+            for gone in [k for k in made if k not in keep]:
+                del made[gone]
 
 
 def _month_frame(m: Month, a: Snapshot, b: Snapshot, by: str, universe: str, attribution: str) -> tuple[pd.DataFrame, intervals.Interval]:
     iv = intervals.interval(a, b)
+    # Memory is what bounds months over a census: of b's columns, what is left to read is its
+    # parent lists (for its families); its counters are arrays now (``metrics.counts``), and the
+    # next month reads only its ids and those arrays.
+    b.release([c for c in b.column_names if c not in ("id", "base_models")])
     table = intervals.interval_table(iv, by, attribution, universe)
+    b.release(["base_models"])
     cum = pd.Series(metrics.totals(b, universe, attribution, by, "downloads_all_time"), name="cumulative_end")
     table = table.assign(cumulative_end=table["name"].map(cum).fillna(0))
     frame = pd.DataFrame({
@@ -728,7 +746,7 @@ def months(history: History, first: str | None = None, last: str | None = None, 
         if iv.ambiguous is not None and len(iv.ambiguous):
             ambiguous.append(iv.ambiguous.assign(month=m.month))
         frames.append(frame)
-        del iv  # the month's start snapshot is no longer needed: let it go before the next is made
+        del iv
     columns = ["month", "name", "downloads", "share", "start", "end", "days", "approximate", "models_new", "models_gone",
                "models_fell", "cumulative_end", "created", "appeared", "appeared_downloads", "renamed"]
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -206,11 +207,27 @@ class ShareTable:
 @dataclass
 class Counts:
     """One snapshot's counts as arrays, in its row order: each metric (0 where absent), where it
-    is present (``valid``), and which repos are language models (``llm``)."""
+    is present (``valid``), and which repos are language models (``llm``, read from the pipeline
+    tags the first time it is asked for: months over every repo never ask)."""
 
     values: dict[str, np.ndarray]
     valid: dict[str, np.ndarray]
-    llm: np.ndarray
+    snap: Callable[[], Snapshot | None] = field(repr=False, default=lambda: None)
+    _llm: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def llm(self) -> np.ndarray:
+        """Which repos are language models (a pipeline tag of ``LLM_TAGS``)."""
+        if self._llm is None:
+            snap = self.snap()
+            if snap is None:
+                raise RuntimeError("the snapshot these counts were read from is gone")
+            self._llm = np.zeros(len(snap), dtype=bool)
+            if "pipeline_tag" in snap.column_names:
+                # Needed only for the mask, so not kept in the snapshot.
+                tags = snap.select(["pipeline_tag"], keep=False).column(0)
+                self._llm = np.asarray(pc.is_in(tags, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+        return self._llm
 
     @property
     def llm_models(self) -> int:
@@ -219,22 +236,19 @@ class Counts:
 
     @classmethod
     def of(cls, snap: Snapshot) -> Counts:
-        """Read from ``snap`` (the metric and pipeline-tag columns, together)."""
+        """Read from ``snap`` (the metric columns, together)."""
         n = len(snap)
         names = set(snap.column_names)
-        snap.select([c for c in ("pipeline_tag", *METRICS) if c in names])  # read together
-        llm = np.zeros(n, dtype=bool)
-        if "pipeline_tag" in names:
-            llm = np.asarray(pc.is_in(snap.column("pipeline_tag"), value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+        table = snap.select([m for m in METRICS if m in names])
         values, valid = {}, {}
         for m in METRICS:
             if m not in names:  # a snapshot loaded with fewer columns lacks it
                 valid[m], values[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
                 continue
-            col = snap.column(m)
+            col = table.column(m)
             valid[m] = np.asarray(pc.is_valid(col), dtype=bool)
             values[m] = np.asarray(col.fill_null(0), dtype=np.int64)
-        return cls(values, valid, llm)
+        return cls(values, valid, weakref.ref(snap))
 
 
 class Frame:
@@ -254,7 +268,7 @@ class Frame:
         self.family: dict[str, np.ndarray] = {}
         for att, codes in (("uploader", classification.uploader), ("lineage", classification.lineage)):
             # Family codes index the rules' families; -1 (none) becomes OTHER, the last name.
-            codes = codes.astype(np.int64)
+            codes = codes.astype(np.int16)  # a few dozen families: small codes, a quarter of the memory
             codes[codes < 0] = len(self.families) - 1
             self.family[att] = codes
         self._classification = classification

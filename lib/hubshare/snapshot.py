@@ -113,7 +113,7 @@ class Snapshot:
         self.manifest = manifest
         self._table = table
         self._unread = tuple(c for c in unread if c not in table.column_names)
-        self._stat = _stat(path / MODELS_FILE) if path is not None and self._unread else None
+        self._stat = _stat(path / MODELS_FILE) if path is not None else None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -136,32 +136,53 @@ class Snapshot:
         """One column, read on first use."""
         return self.select([name]).column(0)
 
-    def select(self, names: list[str] | tuple[str, ...]) -> pa.Table:
+    def select(self, names: list[str] | tuple[str, ...], *, keep: bool = True) -> pa.Table:
         """A table of the named columns, reading the unread ones together (``KeyError`` for a
-        column the snapshot does not have)."""
+        column the snapshot does not have). With ``keep=False`` the columns read now are checked
+        but not kept: for a column needed once, to derive what is kept elsewhere."""
         missing = [c for c in names if c in self._unread]
+        if missing and not keep:
+            part = self._read_part(tuple(missing))
+            have = {c: part.column(c) if c in missing else self._table.column(c) for c in names}
+            return pa.table(have, schema=pa.schema([part.schema.field(c) if c in missing else self._table.schema.field(c) for c in names]))
         if missing:
             self._read(tuple(missing))
         return self._table.select(list(names))
+
+    def release(self, names: list[str] | tuple[str, ...]) -> None:
+        """Let go of read columns (never ``id``) that will not be needed again soon: they are read
+        (and checked) again on next use. Only a snapshot loaded from a folder can; for any other
+        this does nothing."""
+        if self.path is None:
+            return
+        with self._lock:
+            gone = [c for c in names if c != "id" and c in self._table.column_names and c in COLUMNS]
+            if gone:
+                self._table = self._table.drop_columns(gone)
+                self._unread = (*self._unread, *gone)
+
+    def _read_part(self, names: tuple[str, ...]) -> pa.Table:
+        """The named columns, read from the file and checked (the file must be the one loaded)."""
+        assert self.path is not None
+        ppath = self.path / MODELS_FILE
+        where = paths.relative(ppath)
+        if _stat(ppath) != self._stat:
+            raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
+        try:
+            part = pq.read_table(ppath, columns=list(names))
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
+        problems = _problems_in_table(part, where, names)
+        if problems:
+            raise SnapshotError(problems)
+        return part.cast(pa.schema([SCHEMA.field(c) for c in names]))
 
     def _read(self, names: tuple[str, ...]) -> None:
         with self._lock:
             names = tuple(c for c in names if c in self._unread)
             if not names:
                 return
-            assert self.path is not None
-            ppath = self.path / MODELS_FILE
-            where = paths.relative(ppath)
-            if _stat(ppath) != self._stat:
-                raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
-            try:
-                part = pq.read_table(ppath, columns=list(names))
-            except (pa.ArrowInvalid, OSError) as exc:
-                raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
-            problems = _problems_in_table(part, where, names)
-            if problems:
-                raise SnapshotError(problems)
-            part = part.cast(pa.schema([SCHEMA.field(c) for c in names]))
+            part = self._read_part(names)
             have = {c: self._table.column(c) for c in self._table.column_names}
             have.update({c: part.column(c) for c in names})
             order = [c for c in COLUMNS if c in have] + [c for c in have if c not in COLUMNS]

@@ -18,6 +18,7 @@ from .. import arrays
 from .rules import Rules, fill_names, id_rules, load_rules, name_codes, org_codes, split_ids
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
+COMPARED = 1 << 18  # parent ids compared with the earlier snapshot's at a time
 
 
 # --------------------------------------------------------------------------- pointer jumping
@@ -105,6 +106,17 @@ def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.
 
 
 @dataclass
+class Parents:
+    """Every listed parent of a snapshot, in listed order: its child's row, its id and its own row
+    in the snapshot (-1: absent). A later snapshot's classification starts from them
+    (``compute(..., earlier=...)``)."""
+
+    row: np.ndarray
+    ids: pa.ChunkedArray
+    pos: np.ndarray
+
+
+@dataclass
 class _Paths:
     """What the primary-parent chains are made from (``Classification`` makes them on first use):
     the graph, each absent parent's organisation family and rule row, which models are in a loop
@@ -123,7 +135,7 @@ class Classification:
 
     Family codes index ``rules.families`` (-1: none). ``root_index`` and ``parent_index`` index
     the snapshot's ids followed by ``uniq``, the distinct parent ids absent from the snapshot
-    (``pool``; -1: none).
+    (``pool``; -1: none). ``parents`` lists every parent as found (``Parents``).
 
     The families need no primary parents; the chains of primary parents (``root_index``,
     ``parent_index``, ``depth``, ``owner_rule``, ``flags``) are followed the first time one of them
@@ -141,6 +153,7 @@ class Classification:
     party: np.ndarray
     basis: np.ndarray
     paths: _Paths | None = field(default=None, repr=False)
+    parents: Parents | None = field(default=None, repr=False)
     _made: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -242,10 +255,10 @@ def _id_codes(ids, rules: Rules, earlier, ordered: bool) -> tuple[np.ndarray, np
     return id_rules(ids, rules, ordered)
 
 
-def _graph(row: np.ndarray, flat: pa.ChunkedArray, ids, n: int) -> _Graph:
-    """Where every listed parent (``_flat_parents``) sits. Absent parents get codes among their
+def _graph(parents: Parents, n: int) -> _Graph:
+    """Where every listed parent sits, as the graph. Absent parents get codes among their
     distinct ids; a model listing itself as its parent has the entry dropped (and is flagged)."""
-    pos = arrays.rows_in(ids, flat).astype(np.int32)
+    row, flat, pos = parents.row, parents.ids, parents.pos
     code = np.full(len(row), -1, dtype=np.int32)
     absent = np.flatnonzero(pos < 0)
     if len(absent):
@@ -259,6 +272,53 @@ def _graph(row: np.ndarray, flat: pa.ChunkedArray, ids, n: int) -> _Graph:
         row, code, pos = row[~selfref], code[~selfref], pos[~selfref]
     nparents = (np.bincount(row, minlength=n) if len(row) else np.zeros(n, dtype=np.int64)).astype(np.int32)
     return _Graph(row=row, code=code, uniq=uniq, pos=pos, self_ref_rows=self_ref_rows, nparents=nparents)
+
+
+def _parents(row: np.ndarray, flat: pa.ChunkedArray, ids, earlier: tuple[Classification, np.ndarray] | None) -> Parents:
+    """Every listed parent's row among ``ids``: one hash join, or, given an earlier classification
+    and each row's row there (``earlier``), only for the parents it cannot vouch for."""
+    if earlier is None or earlier[0].parents is None or len(earlier[1]) != len(ids):
+        return Parents(row, flat, arrays.rows_in(ids, flat).astype(np.int32))
+    return Parents(row, flat, _parents_from(row, flat, ids, earlier[0], earlier[1]))
+
+
+def _parents_from(row: np.ndarray, flat: pa.ChunkedArray, ids, earlier: Classification, b2a: np.ndarray) -> np.ndarray:
+    """Each parent's row for a snapshot whose rows were matched to an earlier one (``b2a``: each
+    row's row there, -1 for none). A matched row that lists the same parents as before (compared
+    as strings) takes their rows from the earlier snapshot, mapped to this one; only the parents
+    of other rows, and parents absent before, are looked up. A join builds its hash table on the
+    parents looked up, so looking up few costs little."""
+    known, n, n_a = earlier.parents, len(b2a), len(earlier)
+    assert known is not None
+    cnt_b = np.bincount(row, minlength=n)
+    cnt_a = np.bincount(known.row, minlength=n_a)
+    start_b = np.concatenate([[0], np.cumsum(cnt_b)[:-1]]).astype(np.int64)
+    start_a = np.concatenate([[0], np.cumsum(cnt_a)[:-1]]).astype(np.int64)
+    a_of = np.maximum(b2a, 0)
+    same = (b2a >= 0) & (cnt_b == cnt_a[a_of])
+    # The entries of rows with as many parents as before, against the earlier entries in order.
+    cand = np.flatnonzero(same[row])
+    cand_row = row[cand]
+    gather = start_a[a_of[cand_row]] + (cand - start_b[cand_row])
+    equal = np.zeros(len(cand), dtype=bool)
+    for k in range(0, len(cand), COMPARED):  # in blocks: the strings compared are copies
+        part = slice(k, k + COMPARED)
+        equal[part] = np.asarray(pc.equal(arrays.take(flat, cand[part]), arrays.take(known.ids, gather[part])).fill_null(False), dtype=bool)
+    same[cand_row[~equal]] = False
+    b_of_a = np.full(n_a, -1, dtype=np.int32)
+    b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
+    pos = np.full(len(row), -1, dtype=np.int32)
+    found = np.zeros(len(row), dtype=bool)
+    kept = np.flatnonzero(same[row])
+    before = known.pos[start_a[a_of[row[kept]]] + (kept - start_b[row[kept]])]
+    # A parent present before is here at its mapped row, or gone (no row here has its id);
+    # a parent absent before may be a repo new here: looked up with the rest.
+    pos[kept] = np.where(before >= 0, b_of_a[np.maximum(before, 0)], -1)
+    found[kept[before >= 0]] = True
+    todo = np.flatnonzero(~found)
+    if len(todo):
+        pos[todo] = arrays.rows_in(ids, arrays.take(flat, todo))
+    return pos
 
 
 def _parent_families(uniq: pa.Array, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -386,7 +446,8 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     """The classification of every model of a snapshot table, as code arrays.
 
     ``earlier`` (an earlier classification under the same rules, and each row's position in it
-    or -1) saves the rules on ids for the ids it holds; the result is the same without it.
+    or -1) saves the rules on ids for the ids it holds and the search for the parents of rows
+    that list the same parents as there; the result is the same without it.
     """
     rules = rules or load_rules()
     n = table.num_rows
@@ -407,7 +468,8 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
         id_task = pool.submit(id_codes)
-        g = _graph(row, flat, ids, n)
+        found = _parents(row, flat, ids, earlier)
+        g = _graph(found, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_task.result()
         fill_names(own_name, ids, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
@@ -427,7 +489,7 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     party[basis == 2] = 1
     return Classification(
         rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
-        party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any),
+        party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any), parents=found,
     )
 
 
