@@ -440,6 +440,20 @@ def _in_child(func: str, path: Path, cache: Path = CACHE) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _alternated(funcs: tuple[str, ...], path: Path, repeat: int) -> tuple[dict, dict]:
+    """One warm-up run of each of ``funcs``, then ``repeat`` rounds in which each runs once, in
+    turn: whatever slows the machine for a while slows both tools, not one tool's runs only.
+
+    The warm-up's time is discarded (the first run after the other tool pays for the memory that
+    tool left behind); returns ``(warm-up, runs)``, each keyed by ``func``."""
+    warm = {func: _in_child(func, path) for func in funcs}
+    runs = {func: [] for func in funcs}
+    for _ in range(max(1, repeat)):
+        for func in funcs:
+            runs[func].append(_in_child(func, path))
+    return warm, runs
+
+
 def time_notebooks() -> float:
     """Seconds to execute every notebook once (make report without set-up), on copies."""
     from hubshare import report
@@ -457,10 +471,9 @@ def bench_months(n: int, repeat: int, cache: Path) -> dict | None:
     """Months over a year of monthly snapshots of ``n`` models, hubshare against DuckDB; and the
     census import of one such snapshot. Prints the rows; None when the totals differ."""
     folder = prepare("history", n, cache)
-    runs = {}
-    for func in ("ours_months", "duckdb_months"):
-        runs[func] = [_in_child(func, folder) for _ in range(max(1, repeat) + 1)]
-        runs[func][0]["total"] = float("inf")  # a warm-up: its time does not count, its peak does
+    warm, runs = _alternated(("ours_months", "duckdb_months"), folder, repeat)
+    for func, first in warm.items():
+        runs[func].append(dict(first, total=float("inf")))  # the warm-up's time does not count, its peak does
     mine = min(runs["ours_months"], key=lambda r: r["total"])
     base = min(runs["duckdb_months"], key=lambda r: r["total"])
     problems = [f"{month} {p}" for month in sorted(set(mine["totals"]) | set(base["totals"]))
@@ -551,13 +564,9 @@ def main(argv=None) -> int:
     results = []
     for n in args.sizes:
         path = prepare("snapshot", n, args.cache)
-        # Each tool runs in fresh processes: one warm-up run (its time discarded: the first run
-        # after the other tool pays for the memory that tool left behind), then --repeat runs, the
-        # fastest counting, as noise on a shared machine only ever adds time.
-        runs, warm = {}, {}
-        for func in ("ours", "duckdb_totals"):
-            warm[func] = _in_child(func, path)
-            runs[func] = [_in_child(func, path) for _ in range(max(1, args.repeat))]
+        # Each tool runs in fresh processes, the tools in turn (_alternated); the fastest run of
+        # each counts, as noise on a shared machine only ever adds time.
+        warm, runs = _alternated(("ours", "duckdb_totals"), path, args.repeat)
         # Peak memory counts every run, the warm-up too: the goal is a bound, not a best case.
         peaks = [r["peak_mb"] for r in [warm["ours"], *runs["ours"]]]
         mine = dict(min(runs["ours"], key=lambda r: r["total"]), peak_mb=max(peaks), peak_min_mb=min(peaks))

@@ -101,3 +101,11 @@ def test_inputs_are_made_in_a_process_of_their_own(bench, tmp_path):
     assert path == tmp_path / "synthetic-5000-seed20260516" and (path / "manifest.json").is_file()
     before = (path / "models.parquet").stat().st_mtime_ns
     assert bench.prepare("snapshot", 5_000, tmp_path) == path and (path / "models.parquet").stat().st_mtime_ns == before  # cached
+
+
+def test_the_tools_runs_alternate_after_one_warm_up_each(bench, monkeypatch):
+    calls = []
+    monkeypatch.setattr(bench, "_in_child", lambda func, path: calls.append(func) or {"func": func, "n": len(calls)})
+    warm, runs = bench._alternated(("ours", "duckdb_totals"), bench.Path("x"), 3)
+    assert calls == ["ours", "duckdb_totals"] + ["ours", "duckdb_totals"] * 3
+    assert warm["ours"]["n"] == 1 and [r["n"] for r in runs["duckdb_totals"]] == [4, 6, 8]

@@ -124,12 +124,13 @@ def rechunk(arr: pa.Array | pa.ChunkedArray, parts: int | None = None) -> pa.Chu
     return pa.chunked_array([arr.slice(k, size) for k in range(0, len(arr), size)], arr.type)
 
 
-def positions(ids: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+def positions(ids: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArray, ordered: bool | None = None) -> np.ndarray:
     """The row of each of ``ids`` in ``values`` (which holds no repeats), -1 where absent.
 
     When both are strictly increasing (the ids of saved snapshots are), each block of ids is
     looked up only in the slice of ``values`` between its first and last id; otherwise one hash
-    lookup does it all.
+    lookup does it all. ``ordered`` says whether both are, when the caller knows (a
+    ``Snapshot``'s ``ids_sorted``); None checks.
 
     >>> positions(pa.array(["a/b", "a/c", "c/d"]), pa.array(["a/a", "a/c", "c/d"])).tolist()
     [-1, 1, 2]
@@ -137,7 +138,7 @@ def positions(ids: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArra
     out = np.full(len(ids), -1, dtype=np.int64)
     if not len(ids) or not len(values):
         return out
-    if not (increasing(ids) and increasing(values)):
+    if not (ordered if ordered is not None else increasing(ids) and increasing(values)):
         flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
         return np.asarray(pc.index_in(ids, value_set=flat).fill_null(-1), dtype=np.int64)
     keys = Sorted(values)

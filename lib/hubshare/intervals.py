@@ -73,7 +73,7 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
             raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
                                   "downloads between two snapshots need it in both")
     ca, cb = metrics.counts(a), metrics.counts(b)
-    pos = arrays.positions(b.column("id"), a.column("id"))
+    pos = arrays.positions(b.column("id"), a.column("id"), a.ids_sorted and b.ids_sorted)
     gone = np.ones(len(a), dtype=bool)
     gone[pos[pos >= 0]] = False
     renamed = np.zeros(len(b), dtype=bool)

@@ -115,6 +115,7 @@ class Snapshot:
         self._unread = tuple(c for c in unread if c not in table.column_names)
         self._stat = _stat(path / MODELS_FILE) if path is not None else None
         self._lock = threading.Lock()
+        self._ids_sorted: bool | None = None
 
     def __repr__(self) -> str:
         return f"Snapshot(path={self.path!r}, label={self.label!r}, rows={len(self)})"
@@ -131,6 +132,14 @@ class Snapshot:
         """The columns of the snapshot, read or not."""
         return [c for c in COLUMNS if c in self._table.column_names or c in self._unread] + \
             [c for c in self._table.column_names if c not in COLUMNS]
+
+    @property
+    def ids_sorted(self) -> bool:
+        """Whether the ids are strictly increasing (a saved snapshot's are), checked once: what
+        matches ids by order (``arrays.positions``) and the rules on namespaces use."""
+        if self._ids_sorted is None:
+            self._ids_sorted = arrays.increasing(self._table.column("id"))
+        return self._ids_sorted
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One column, read on first use."""

@@ -38,16 +38,22 @@ def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray 
     if depths:
         depth = np.zeros(n, dtype=np.int32)
         depth[child] = 1
-    active = child[ptr[ptr[child]] != ptr[child]]
+    # ``p`` holds each active node's pointer and ``pp`` its pointer's pointer: each round gathers
+    # once, and a node is done when its pointer points at itself.
+    p = ptr[child]
+    pp = ptr[p]
+    more = pp != p
+    active, p, pp = child[more], p[more], pp[more]
     limit = max(1, int(np.ceil(np.log2(max(n, 2))))) + 1
     for _ in range(limit):
         if not active.size:
             break
-        p = ptr[active]
         if depth is not None:
             depth[active] += depth[p]
-        ptr[active] = ptr[p]
-        active = active[ptr[ptr[active]] != ptr[active]]
+        ptr[active] = pp
+        p, pp = pp, ptr[pp]
+        more = pp != p
+        active, p, pp = active[more], p[more], pp[more]
     # A chain has ended only where it reached a root (a node that is its own parent); doubling
     # can also settle on a node of a loop of even length, so test against nxt, not ptr.
     stuck = child[nxt[ptr[child]] != ptr[child]]
@@ -94,13 +100,16 @@ def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
     return np.minimum.reduceat(composite, starts) % len(row)
 
 
-def _agree(rows: np.ndarray, codes: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the code all its known (>= 0) entries agree on (-1 if none) and whether they disagree."""
+def _agree(starts: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of entries (``starts``: where each begins; none empty), the code all its known
+    (>= 0) entries agree on (-1 if none) and whether they disagree.
+
+    >>> _agree(np.array([0, 2, 4]), np.array([3, -1, 3, 5, -1, -1], dtype=np.int16))
+    (array([ 3, -1, -1], dtype=int16), array([False,  True, False]))
+    """
     known = codes >= 0
-    lo = np.full(n, np.iinfo(np.int16).max, dtype=np.int16)
-    hi = np.full(n, -1, dtype=np.int16)
-    np.minimum.at(lo, rows[known], codes[known])
-    np.maximum.at(hi, rows[known], codes[known])
+    lo = np.minimum.reduceat(np.where(known, codes, np.iinfo(np.int16).max).astype(np.int16), starts)
+    hi = np.maximum.reduceat(np.where(known, codes, -1).astype(np.int16), starts)
     agreed = np.where((hi >= 0) & (lo == hi), hi, -1).astype(np.int16)
     return agreed, (hi >= 0) & (lo != hi)
 
@@ -290,27 +299,32 @@ def _parents_from(row: np.ndarray, flat: pa.ChunkedArray, ids, earlier: Classifi
     parents looked up, so looking up few costs little."""
     known, n, n_a = earlier.parents, len(b2a), len(earlier)
     assert known is not None
-    cnt_b = np.bincount(row, minlength=n)
-    cnt_a = np.bincount(known.row, minlength=n_a)
-    start_b = np.concatenate([[0], np.cumsum(cnt_b)[:-1]]).astype(np.int64)
-    start_a = np.concatenate([[0], np.cumsum(cnt_a)[:-1]]).astype(np.int64)
+    m = len(row)
+    cnt_b = np.bincount(row, minlength=n).astype(np.int32)
+    cnt_a = np.bincount(known.row, minlength=n_a).astype(np.int32)
+    start_a = np.zeros(n_a + 1, dtype=np.int32)
+    np.cumsum(cnt_a, out=start_a[1:])
     a_of = np.maximum(b2a, 0)
     same = (b2a >= 0) & (cnt_b == cnt_a[a_of])
+    del cnt_a
+    # Each entry's place in its row, and the entry at that place in the row's row before.
+    start_b = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(cnt_b, out=start_b[1:])
+    twin = start_a[a_of][row] + (np.arange(m, dtype=np.int32) - start_b[row])
+    del start_a, start_b, cnt_b
     # The entries of rows with as many parents as before, against the earlier entries in order.
     cand = np.flatnonzero(same[row])
-    cand_row = row[cand]
-    gather = start_a[a_of[cand_row]] + (cand - start_b[cand_row])
     equal = np.zeros(len(cand), dtype=bool)
     for k in range(0, len(cand), COMPARED):  # in blocks: the strings compared are copies
-        part = slice(k, k + COMPARED)
-        equal[part] = np.asarray(pc.equal(arrays.take(flat, cand[part]), arrays.take(known.ids, gather[part])).fill_null(False), dtype=bool)
-    same[cand_row[~equal]] = False
+        part = cand[k:k + COMPARED]
+        equal[k:k + COMPARED] = np.asarray(pc.equal(arrays.take(flat, part), arrays.take(known.ids, twin[part])).fill_null(False), dtype=bool)
+    same[row[cand[~equal]]] = False
     b_of_a = np.full(n_a, -1, dtype=np.int32)
     b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
-    pos = np.full(len(row), -1, dtype=np.int32)
-    found = np.zeros(len(row), dtype=bool)
+    pos = np.full(m, -1, dtype=np.int32)
+    found = np.zeros(m, dtype=bool)
     kept = np.flatnonzero(same[row])
-    before = known.pos[start_a[a_of[row[kept]]] + (kept - start_b[row[kept]])]
+    before = known.pos[twin[kept]]
     # A parent present before is here at its mapped row, or gone (no row here has its id);
     # a parent absent before may be a repo new here: looked up with the rest.
     pos[kept] = np.where(before >= 0, b_of_a[np.maximum(before, 0)], -1)
@@ -408,7 +422,7 @@ def _lineage_families(n: int, g: _Graph, uploader: np.ndarray, own_name: np.ndar
     if merge_rows.size:
         in_merge = g.nparents[g.row] > 1
         m_row, m_present, m_pos, m_code = g.row[in_merge], g.present[in_merge], g.pos[in_merge], g.code[in_merge]
-        m_index = np.searchsorted(merge_rows, m_row)  # each entry's merge among merge_rows
+        starts = np.flatnonzero(np.r_[True, m_row[1:] != m_row[:-1]])  # rows are in order: each merge's entries are one run
         is_merge = g.nparents > 1
         absent_fam = _at(uniq_root, m_code)
         p_anchor = anchor[np.where(m_present, m_pos, 0)]
@@ -418,7 +432,7 @@ def _lineage_families(n: int, g: _Graph, uploader: np.ndarray, own_name: np.ndar
         for _ in range(64):  # bounded by the nesting depth of merges of merges
             via_anchor = np.where(p_merge, merge_fam[p_anchor], anchor_fam[p_anchor])
             pf = np.where(m_present, via_anchor, absent_fam).astype(np.int16)
-            new, new_mix = _agree(m_index, pf, len(merge_rows))
+            new, new_mix = _agree(starts, pf)
             if np.array_equal(new, fam) and np.array_equal(new_mix, mix):
                 break
             fam, mix = new, new_mix
@@ -442,17 +456,20 @@ def _owners(rules: Rules, family: np.ndarray, uploader: np.ndarray, up_rule: np.
     return np.where(uploader >= 0, up_rule, owner)
 
 
-def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classification, np.ndarray] | None = None) -> Classification:
+def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classification, np.ndarray] | None = None,
+            ordered: bool | None = None) -> Classification:
     """The classification of every model of a snapshot table, as code arrays.
 
     ``earlier`` (an earlier classification under the same rules, and each row's position in it
     or -1) saves the rules on ids for the ids it holds and the search for the parents of rows
-    that list the same parents as there; the result is the same without it.
+    that list the same parents as there; the result is the same without it. ``ordered`` says
+    whether the ids are strictly increasing, when the caller knows (None: checked here).
     """
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
-    ordered = arrays.increasing(ids)  # the ids of a saved snapshot are
+    if ordered is None:
+        ordered = arrays.increasing(ids)  # the ids of a saved snapshot are
     row, flat = _flat_parents(table)
     listed = np.zeros(n, dtype=bool)
     listed[row] = True
