@@ -254,3 +254,20 @@ def test_a_released_column_is_read_again_on_next_use(good):
     mem = snapshot.Snapshot(path=None, manifest=snap.manifest, table=snapshot.to_table(rows(GOOD)))
     mem.release(["base_models"])
     assert "base_models" in mem.table.column_names
+
+
+def test_whether_ids_are_in_order_is_known_once_and_used_by_matching(good, monkeypatch):
+    from hubshare import arrays
+
+    snap = snapshot.load(good)
+    assert snap.ids_sorted is True  # a saved snapshot is sorted by id
+    monkeypatch.setattr(arrays, "increasing", lambda arr: pytest.fail("checked again"))
+    assert snap.ids_sorted is True
+    table = snapshot.to_table(rows(GOOD))
+    mem = snapshot.Snapshot(path=None, manifest=snap.manifest, table=table.take(pa.array([1, 0])))
+    monkeypatch.undo()
+    assert mem.ids_sorted is False
+    # Told the order, matching takes it; unsorted ids are matched by a hash lookup, all the same.
+    ids = mem.column("id")
+    assert arrays.positions(ids, snap.column("id"), False).tolist() == [1, 0]
+    assert arrays.positions(snap.column("id"), snap.column("id"), True).tolist() == [0, 1]
