@@ -56,7 +56,9 @@ def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray 
         active, p, pp = active[more], p[more], pp[more]
     # A chain has ended only where it reached a root (a node that is its own parent); doubling
     # can also settle on a node of a loop of even length, so test against nxt, not ptr.
-    stuck = child[nxt[ptr[child]] != ptr[child]]
+    end = ptr[child]
+    stuck = child[nxt[end] != end]
+    del end
     in_cycle = np.zeros(n, dtype=bool)
     if stuck.size:
         # The nodes in or leading into loops are closed under nxt: doubling over them with a
