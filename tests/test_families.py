@@ -1,3 +1,4 @@
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -164,3 +165,40 @@ def test_name_rule_avoids_false_friends():
 def test_empty_table():
     out = families.classify_table(pa.table({"id": pa.array([], pa.string()), "base_models": pa.array([], pa.list_(pa.string()))}))
     assert len(out) == 0 and list(out.columns) == list(families.OUTPUT_COLUMNS)
+
+
+# Patterns with anchors in and out of character classes, escapes, and the shipped ones.
+ANCHORED = [r"^yi-", r"(^|[-_.])phi-?[1-9]", r"[^a-z]x", r"[]^]q", r"\^up", r"\Aab", r"(?i)^Qw|qwq$", r"\bmix", r"o$"]
+
+
+def test_id_form_of_a_name_pattern_misses_no_name_it_matches():
+    import random
+    import re
+
+    from hubshare.families.rules import id_pattern
+
+    rng = random.Random(20261203)
+    patterns = ANCHORED + list(families.load_rules().name_pattern.values())
+    pieces = ["yi-", "phi-3", "Phi3", "^up", "ab", "x", "]q", "^q", "qwq", "Qwen", "mix", "o", "-", ".", "_", "/", "z", "A1"]
+    names = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    for p in patterns:
+        wide = re.compile(id_pattern(p))
+        for name in names:
+            if re.search(p, name):
+                assert wide.search(f"some-org/{name}"), (p, name, id_pattern(p))
+    # In a class or escaped, ^ is a character; outside, the start of the name.
+    assert re.search(id_pattern(r"[]^]q"), "ns/^q") and not re.search(id_pattern(r"^yi-"), "yi-ns/model")
+
+
+def test_name_rules_give_the_same_families_through_the_id_form(tmp_path):
+    from hubshare.families.rules import name_codes, name_rows, split_ids
+
+    src = families.load_rules().table
+    extra = "\n".join(f"Test{k},test-org-{k},other,pattern,{p}," for k, p in enumerate(ANCHORED) if "," not in p)
+    path = tmp_path / "families.csv"
+    path.write_text(src.to_csv(index=False) + extra + "\n")
+    rules = families.load_rules(path, check_regions=False)
+    ids = pa.array(["a/yi-34b", "yi-a/b", "b/x-phi-3", "c/phi3", "d/9x", "e/]q", "f/^up", "g/abc", "h/Qwen2", "i/noqwq",
+                    "j/mixtral", "k/remix", "l/foo", "m/zo", "nslash", "o/llama-3", "p/QWQ-32B"])
+    rows = np.arange(len(ids))
+    assert name_rows(ids, rows, rules).tolist() == name_codes(split_ids(ids)[1], rules).tolist()

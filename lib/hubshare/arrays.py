@@ -34,7 +34,23 @@ def _memory_pool() -> None:
         pass
 
 
+def _numpy_pages() -> None:
+    """NumPy asks Linux for transparent huge pages for every array of 4 MB or more unless
+    ``NUMPY_MADVISE_HUGEPAGE`` says otherwise; hubshare turns that off when the variable is unset.
+
+    Classification makes many arrays of 2.5 million rows that live for one step each; a huge page
+    costs a compaction on its first touch, which is more than it saves them: classifying 2.5 million
+    models took 1.11–1.19 s without and 1.19–1.71 s with (five fresh processes each, alternated;
+    benchmarks/README.md, "Huge pages"). Setting the variable keeps NumPy's own choice."""
+    if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
+        return
+    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    if setter is not None:  # private in NumPy 2; a NumPy without it keeps its default
+        setter(False)
+
+
 _memory_pool()
+_numpy_pages()
 
 BLOCK = 1 << 13  # ids looked up per hash table when both columns are sorted
 

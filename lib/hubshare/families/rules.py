@@ -206,11 +206,24 @@ def _id_orgs(ids: pa.ChunkedArray, rules: Rules, ordered: bool | None = None) ->
 
 
 def name_rows(ids: pa.Array, rows: np.ndarray, rules: Rules) -> np.ndarray:
-    """``name_codes`` of the ids at ``rows`` (increasing), in threads over blocks of rows."""
+    """``name_codes`` of the ids at ``rows`` (increasing). The names are split from the ids only
+    where the union of all patterns in id form (``id_pattern``) matches the whole id: a few in a
+    hundred on the Hub; the rest have no name family."""
+    out = np.full(len(rows), -1, dtype=np.int16)
     if not len(rows):
-        return np.zeros(0, dtype=np.int16)
+        return out
     picked = arrays.take(ids, rows)
-    return np.concatenate(arrays.each_chunk(lambda c: name_codes(split_ids(c)[1], rules), arrays.rechunk(picked)))
+    wide = union_pattern([id_pattern(p) for p in rules.name_pattern.values()])
+
+    def maybe(chunk: pa.Array) -> np.ndarray:
+        # An id without a slash is all namespace: its empty name is tried as it is.
+        return np.asarray(pc.or_(pc.match_substring_regex(chunk, wide), pc.less(pc.find_substring(chunk, "/"), 0)).fill_null(False), dtype=bool)
+
+    hits = arrays.each_chunk(maybe, arrays.rechunk(picked))
+    cand = np.flatnonzero(np.concatenate(hits))
+    if len(cand):
+        out[cand] = name_codes(split_ids(picked.take(pa.array(cand)))[1], rules)
+    return out
 
 
 def fill_names(own_name: np.ndarray, ids: pa.Array, wanted: np.ndarray, rules: Rules) -> None:
@@ -233,6 +246,36 @@ def union_pattern(patterns: list[str]) -> str:
     for p in patterns:
         parts.append(f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})")
     return "|".join(parts)
+
+
+def id_pattern(pattern: str) -> str:
+    r"""``pattern``, a regular expression on repo names, as one on whole ids that matches every id
+    whose name ``pattern`` matches: the start of the name is the slash, so the anchors ``^`` and
+    ``\A`` outside a character class become ``/``. It may match more ids (in their namespace),
+    never fewer; ``$``, ``\b`` and ``\B`` mean the same in both (the slash is no word character).
+
+    >>> id_pattern("(?i)(^|[-_.^])phi"), id_pattern(r"\Ayi-[^/]")
+    ('(?i)(/|[-_.^])phi', '/yi-[^/]')
+    """
+    out, k, in_class, class_start = [], 0, False, False
+    while k < len(pattern):
+        c = pattern[k]
+        if c == "\\":
+            pair = pattern[k:k + 2]
+            out.append("/" if pair == "\\A" and not in_class else pair)
+            k += 2
+            continue
+        if in_class:
+            if c == "]" and not class_start:
+                in_class = False
+            class_start = class_start and c == "^"
+        elif c == "[":
+            in_class, class_start = True, True
+        elif c == "^":
+            c = "/"
+        out.append(c)
+        k += 1
+    return "".join(out)
 
 
 def name_codes(names: pa.Array, rules: Rules) -> np.ndarray:
