@@ -259,8 +259,11 @@ def test_a_released_column_is_read_again_on_next_use(good):
 def test_whether_ids_are_in_order_is_known_once_and_used_by_matching(good, monkeypatch):
     from hubshare import arrays
 
+    checked = []
+    monkeypatch.setattr(arrays, "increasing", lambda arr, real=arrays.increasing: checked.append(len(arr)) or real(arr))
     snap = snapshot.load(good)
     assert snap.ids_sorted is True  # a saved snapshot is sorted by id
+    assert checked == [len(snap)]  # once, when the ids were checked for repeats at load
     monkeypatch.setattr(arrays, "increasing", lambda arr: pytest.fail("checked again"))
     assert snap.ids_sorted is True
     table = snapshot.to_table(rows(GOOD))
@@ -271,3 +274,15 @@ def test_whether_ids_are_in_order_is_known_once_and_used_by_matching(good, monke
     ids = mem.column("id")
     assert arrays.positions(ids, snap.column("id"), False).tolist() == [1, 0]
     assert arrays.positions(snap.column("id"), snap.column("id"), True).tolist() == [0, 1]
+
+
+def test_a_column_read_encoded_holds_the_same_values_and_is_not_kept(good):
+    snap = snapshot.load(good)
+    encoded = snap.encoded("pipeline_tag")
+    assert pa.types.is_dictionary(encoded.type)
+    assert "pipeline_tag" not in snap._table.column_names  # read for a mask, not kept
+    plain = snap.column("pipeline_tag")
+    assert encoded.cast(pa.string()).to_pylist() == plain.to_pylist()
+    assert snap.encoded("pipeline_tag").cast(pa.string()).to_pylist() == plain.to_pylist()  # and once read, from the column
+    with pytest.raises(KeyError):
+        snap.encoded("downloads_30d")

@@ -180,6 +180,22 @@ def positions(ids: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArra
 
 
 
+def is_in_encoded(col: pa.ChunkedArray, values: pa.Array) -> np.ndarray:
+    """Which rows of a dictionary-encoded column hold one of ``values`` (a null: none), each
+    chunk's few distinct values looked up once.
+
+    >>> col = pa.chunked_array([pc.dictionary_encode(pa.array(["a", None, "b", "a"]))])
+    >>> is_in_encoded(col, pa.array(["a"])).tolist()
+    [True, False, False, True]
+    """
+    parts = []
+    for chunk in col.chunks:
+        hit = np.r_[np.asarray(pc.is_in(chunk.dictionary, value_set=values), dtype=bool), False]
+        # A null index points past the values, at the False added for it.
+        parts.append(hit[np.asarray(chunk.indices.fill_null(len(chunk.dictionary)), dtype=np.int64)])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+
+
 def rows_in(values: pa.Array | pa.ChunkedArray, queries: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """The row of each query in ``values`` (which holds no repeats), -1 where absent or null.
 

@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import families, reference
+from . import arrays, families, reference
 from .errors import DefinitionError
 from .snapshot import Snapshot
 
@@ -224,9 +224,8 @@ class Counts:
                 raise RuntimeError("the snapshot these counts were read from is gone")
             self._llm = np.zeros(len(snap), dtype=bool)
             if "pipeline_tag" in snap.column_names:
-                # Needed only for the mask, so not kept in the snapshot.
-                tags = snap.select(["pipeline_tag"], keep=False).column(0)
-                self._llm = np.asarray(pc.is_in(tags, value_set=pa.array(LLM_TAGS)).fill_null(False), dtype=bool)
+                # Needed only for the mask, so read encoded (a few dozen tags) and not kept.
+                self._llm = arrays.is_in_encoded(snap.encoded("pipeline_tag"), pa.array(LLM_TAGS))
         return self._llm
 
     @property

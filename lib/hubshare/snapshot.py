@@ -108,14 +108,15 @@ class Snapshot:
     ``metrics.frame``) they make once per snapshot and keep while the snapshot lives.
     """
 
-    def __init__(self, path: Path | None, manifest: dict[str, Any], table: pa.Table, unread: tuple[str, ...] = ()):
+    def __init__(self, path: Path | None, manifest: dict[str, Any], table: pa.Table, unread: tuple[str, ...] = (),
+                 ids_sorted: bool | None = None):
         self.path = path
         self.manifest = manifest
         self._table = table
         self._unread = tuple(c for c in unread if c not in table.column_names)
         self._stat = _stat(path / MODELS_FILE) if path is not None else None
         self._lock = threading.Lock()
-        self._ids_sorted: bool | None = None
+        self._ids_sorted = ids_sorted  # None: checked on first use
 
     def __repr__(self) -> str:
         return f"Snapshot(path={self.path!r}, label={self.label!r}, rows={len(self)})"
@@ -157,6 +158,30 @@ class Snapshot:
         if missing:
             self._read(tuple(missing))
         return self._table.select(list(names))
+
+    def encoded(self, name: str) -> pa.ChunkedArray:
+        """A string column of few distinct values dictionary-encoded (each chunk holds its values
+        once and an index per row), read from the file as it stores it and checked, not kept:
+        for a mask over the values (``arrays.is_in_encoded``) without a string per row."""
+        if SCHEMA.field(name).type != pa.string():
+            raise KeyError(f"{name} is not a string column")
+        if name not in self._unread or self.path is None:
+            col = self.select([name]).column(0)
+            return pa.chunked_array([pc.dictionary_encode(c) for c in col.chunks], pa.dictionary(pa.int32(), pa.string()))
+        ppath = self.path / MODELS_FILE
+        where = paths.relative(ppath)
+        if _stat(ppath) != self._stat:
+            raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
+        try:
+            col = pq.read_table(ppath, columns=[name], read_dictionary=[name]).column(0)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
+        if pa.types.is_null(col.type):  # an all-null column of a source that lacks the field
+            return pa.chunked_array([pa.DictionaryArray.from_arrays(pa.nulls(len(c), pa.int32()), pa.array([], pa.string())) for c in col.chunks],
+                                    pa.dictionary(pa.int32(), pa.string()))
+        if not pa.types.is_dictionary(col.type) or col.type.value_type != pa.string():
+            raise SnapshotError(f"{where}: column '{name}' has type {col.type}, expected string ({len(col)} rows of the wrong type)")
+        return col
 
     def release(self, names: list[str] | tuple[str, ...]) -> None:
         """Let go of read columns (never ``id``) that will not be needed again soon: they are read
@@ -323,10 +348,14 @@ def to_table(models: pd.DataFrame | pa.Table) -> pa.Table:
 # --------------------------------------------------------------------------- checking
 
 
-def _duplicate_rows(ids) -> int:
+def _duplicate_rows(ids, facts: dict | None = None) -> int:
     """Rows whose id is shared with another row. Saved snapshots are sorted by id, so a strictly
-    increasing column (checked in one pass) has none; anything else is counted with a hash table."""
-    if arrays.increasing(ids):
+    increasing column (checked in one pass) has none; anything else is counted with a hash table.
+    ``facts`` (if given) keeps whether the ids are increasing, as ``ids_sorted``."""
+    ordered = arrays.increasing(ids)
+    if facts is not None:
+        facts["ids_sorted"] = ordered
+    if ordered:
         return 0
     counts = pc.value_counts(ids.drop_null())
     return pc.sum(pc.filter(counts.field("counts"), pc.greater(counts.field("counts"), 1))).as_py() or 0
@@ -359,9 +388,11 @@ def _bad_ids(ids) -> int:
     return sum(arrays.each_chunk(one, ids))
 
 
-def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS, rows: int | None = None) -> list[str]:
+def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = COLUMNS, rows: int | None = None,
+                       facts: dict | None = None) -> list[str]:
     """Schema and value problems of an Arrow table (in ``columns``), each naming file, column and row
-    count. ``rows`` is the row count to report when ``table`` holds the schema only."""
+    count. ``rows`` is the row count to report when ``table`` holds the schema only; ``facts`` keeps
+    what the checks learnt on the way (``_duplicate_rows``)."""
     problems: list[str] = []
     names = table.column_names
     missing = [c for c in columns if c not in names]
@@ -391,7 +422,7 @@ def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = C
         nulls = ids.null_count
         if nulls:
             problems.append(f"{where}: column 'id' is empty in {nulls} rows")
-        dup_rows = _duplicate_rows(ids)
+        dup_rows = _duplicate_rows(ids, facts)
         if dup_rows:
             problems.append(f"{where}: column 'id' repeats: {dup_rows} rows share an id with another row")
         bad_form = _bad_ids(ids)
@@ -442,6 +473,12 @@ def check(folder: Path | str, columns: tuple[str, ...] | None = None) -> tuple[d
 
     With ``columns``, only those columns are read and checked (the checksum covers the whole file).
     """
+    return _check(folder, columns)
+
+
+def _check(folder: Path | str, columns: tuple[str, ...] | None = None,
+           facts: dict | None = None) -> tuple[dict[str, Any] | None, pa.Table | None, list[str]]:
+    """``check``; ``facts`` keeps what the checks learnt on the way (``_problems_in_table``)."""
     folder = Path(folder)
     if not folder.is_dir():
         return None, None, [f"{paths.relative(folder)}: not a snapshot folder (no such directory)"]
@@ -468,7 +505,7 @@ def check(folder: Path | str, columns: tuple[str, ...] | None = None) -> tuple[d
             )
     if table is None:
         return manifest, None, problems + [unreadable]
-    problems += _problems_in_table(table, where, wanted)
+    problems += _problems_in_table(table, where, wanted, facts=facts)
     if manifest is not None and isinstance(manifest.get("rows"), int) and manifest["rows"] != table.num_rows:
         problems.append(
             f"{paths.relative(folder / MANIFEST_FILE)}: says {manifest['rows']} rows, {where} has {table.num_rows}"
@@ -495,7 +532,8 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
     """
     folder = Path(folder) if folder is not None else paths.default_snapshot()
     wanted = tuple(dict.fromkeys(["id", *columns])) if columns else EAGER
-    manifest, table, problems = check(folder, wanted)
+    facts: dict[str, bool] = {}
+    manifest, table, problems = _check(folder, wanted, facts)
     unread: tuple[str, ...] = ()
     if table is not None and not columns:
         ppath = folder / MODELS_FILE
@@ -510,7 +548,8 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
     table = table.select(list(wanted))
     table = table.cast(schema) if table.schema != schema else table
     log.info("loaded snapshot %s (%d models)", manifest.get("label"), table.num_rows)
-    return Snapshot(path=folder, manifest=manifest, table=table, unread=unread)
+    # The ids were checked for order with the duplicates: the Snapshot need not check again.
+    return Snapshot(path=folder, manifest=manifest, table=table, unread=unread, ids_sorted=facts.get("ids_sorted"))
 
 
 def has_all_time(folder: Path | str) -> bool:
