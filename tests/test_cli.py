@@ -168,6 +168,22 @@ def test_the_program_loads_a_snapshot_without_waiting_for_pandas():
     assert out.stdout.strip() == "False"
 
 
+def test_the_version_is_read_only_when_asked_for():
+    # Reading the installed metadata costs a twentieth of a second: no command pays it but --version.
+    import subprocess
+    import sys
+    from importlib.metadata import version
+
+    code = "import sys, hubshare.cli; hubshare.cli.build_parser(); print('importlib.metadata' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"hubshare {version('hubshare')}"
+    import hubshare
+
+    assert hubshare.__version__ == version("hubshare")
+
+
 def test_debug_works_anywhere_on_the_line():
     assert run_cli("--debug", "claims", "--json").returncode == 0
     assert run_cli("claims", "--json", "--debug").returncode == 0

@@ -10,17 +10,26 @@ Public API (see README.md):
 """
 
 import os
-from importlib.metadata import PackageNotFoundError, version
 
 # huggingface_hub otherwise sends a request of its own (agent detection for its user agent) on
 # first use; a refresh must make list requests only. Set before huggingface_hub is imported.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
-try:
-    __version__ = version("hubshare")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
-
 from .errors import CensusError, DefinitionError, HistoryError, HubshareError, ReferenceDataError, RefreshError, SnapshotError  # noqa: E402
 
 __all__ = ["HubshareError", "SnapshotError", "ReferenceDataError", "DefinitionError", "RefreshError", "CensusError", "HistoryError", "__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # ``__version__`` is read from the installed metadata on first use: importing importlib.metadata
+    # takes a twentieth of a second, at every command's start otherwise.
+    if name != "__version__":
+        raise AttributeError(f"module 'hubshare' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("hubshare")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        found = "0.0.0"
+    globals()["__version__"] = found
+    return found

@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import argparse
 
-from .. import __version__, paths, times
+import hubshare
+
+from .. import paths, times
 from . import commands
 from .parsing import ATTRIBUTION_HELP, EPILOG, Parser, day_argument, hours_argument, month_argument
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed version, read only when asked for (``hubshare.__version__``)."""
+
+    def __init__(self, option_strings, dest, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"hubshare {hubshare.__version__}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--version", action="version", version=f"hubshare {__version__}")
+    p.add_argument("--version", action=_Version, help="show the version and exit")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True

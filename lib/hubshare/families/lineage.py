@@ -485,9 +485,10 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
         return uploader, up_rule, own_name
 
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
+    # The rules on ids start after the join, which keeps both cores busy on its own.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        id_task = pool.submit(id_codes)
         found = _parents(row, flat, ids, earlier)
+        id_task = pool.submit(id_codes)
         g = _graph(found, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_task.result()
