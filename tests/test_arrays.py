@@ -141,3 +141,16 @@ def test_take_of_chunks_in_any_order_matches_a_plain_take():
     for rows in (np.arange(300), np.sort(rng.choice(300, 40, replace=False)), rng.choice(300, 60), np.array([], dtype=np.int64)):
         assert arrays.take(chunked, rows).to_pylist() == [values[r] for r in rows]
         assert arrays.take(pa.array(values), rows).to_pylist() == [values[r] for r in rows]
+
+
+def test_numpy_huge_pages_are_off_unless_the_variable_says():
+    import os
+    import subprocess
+    import sys
+
+    # The setter returns the setting it replaces: what importing hubshare left.
+    code = "import numpy as np, hubshare.arrays; print(np._core.multiarray._set_madvise_hugepage(True))"
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**env, "NUMPY_MADVISE_HUGEPAGE": "1"})
+    assert (off.stdout.strip(), kept.stdout.strip()) == ("False", "True")
