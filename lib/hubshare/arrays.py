@@ -40,7 +40,7 @@ def _numpy_pages() -> None:
 
     Classification makes many arrays of 2.5 million rows that live for one step each; a huge page
     costs a compaction on its first touch, which is more than it saves them: classifying 2.5 million
-    models took 1.11–1.19 s without and 1.19–1.71 s with (five fresh processes each, alternated;
+    models took 0.88–1.19 s without and 1.19–1.71 s with (five fresh processes each, alternated;
     benchmarks/README.md, "Huge pages"). Setting the variable keeps NumPy's own choice."""
     if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
         return
