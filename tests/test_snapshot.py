@@ -286,3 +286,15 @@ def test_a_column_read_encoded_holds_the_same_values_and_is_not_kept(good):
     assert snap.encoded("pipeline_tag").cast(pa.string()).to_pylist() == plain.to_pylist()  # and once read, from the column
     with pytest.raises(KeyError):
         snap.encoded("downloads_30d")
+
+
+def test_a_column_of_a_source_that_lacks_it_reads_encoded_as_all_null(good):
+    from hubshare import metrics
+
+    table = pq.read_table(good / "models.parquet")
+    at = table.schema.get_field_index("pipeline_tag")
+    _rewrite(good, table.set_column(at, pa.field("pipeline_tag", pa.null()), pa.nulls(table.num_rows)))
+    snap = snapshot.load(good)
+    encoded = snap.encoded("pipeline_tag")
+    assert encoded.null_count == len(snap) == len(encoded)
+    assert not metrics.counts(snap).llm.any()

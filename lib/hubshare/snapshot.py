@@ -168,14 +168,8 @@ class Snapshot:
         if name not in self._unread or self.path is None:
             col = self.select([name]).column(0)
             return pa.chunked_array([pc.dictionary_encode(c) for c in col.chunks], pa.dictionary(pa.int32(), pa.string()))
-        ppath = self.path / MODELS_FILE
-        where = paths.relative(ppath)
-        if _stat(ppath) != self._stat:
-            raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
-        try:
-            col = pq.read_table(ppath, columns=[name], read_dictionary=[name]).column(0)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
+        part, where = self._read_file((name,), read_dictionary=[name])
+        col = part.column(0)
         if pa.types.is_null(col.type):  # an all-null column of a source that lacks the field
             return pa.chunked_array([pa.DictionaryArray.from_arrays(pa.nulls(len(c), pa.int32()), pa.array([], pa.string())) for c in col.chunks],
                                     pa.dictionary(pa.int32(), pa.string()))
@@ -195,17 +189,22 @@ class Snapshot:
                 self._table = self._table.drop_columns(gone)
                 self._unread = (*self._unread, *gone)
 
-    def _read_part(self, names: tuple[str, ...]) -> pa.Table:
-        """The named columns, read from the file and checked (the file must be the one loaded)."""
+    def _read_file(self, names: tuple[str, ...], **options) -> tuple[pa.Table, str]:
+        """The named columns as stored (``options`` go to ``pq.read_table``) and the file's name for
+        messages; the file must be the one loaded."""
         assert self.path is not None
         ppath = self.path / MODELS_FILE
         where = paths.relative(ppath)
         if _stat(ppath) != self._stat:
             raise SnapshotError(f"{where}: the file changed after the snapshot was loaded; load it again")
         try:
-            part = pq.read_table(ppath, columns=list(names))
+            return pq.read_table(ppath, columns=list(names), **options), where
         except (pa.ArrowInvalid, OSError) as exc:
             raise SnapshotError(f"{where}: unreadable parquet ({exc})") from None
+
+    def _read_part(self, names: tuple[str, ...]) -> pa.Table:
+        """The named columns, read from the file and checked (the file must be the one loaded)."""
+        part, where = self._read_file(names)
         problems = _problems_in_table(part, where, names)
         if problems:
             raise SnapshotError(problems)
