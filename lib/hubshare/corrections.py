@@ -320,14 +320,14 @@ def match_renames(a, b, pos: np.ndarray, missing: np.ndarray, before: np.ndarray
     if not len(gone_rows) or not len(new_rows):
         return none
     if "created_at" in b.column_names:
-        created = b.column("created_at").take(pa.array(new_rows))
+        created = arrays.take(b.column("created_at"), new_rows)
         earlier = np.asarray(pc.less(created, pa.scalar(a.taken_at.to_pydatetime(), created.type)).fill_null(True), dtype=bool)
         new_rows = new_rows[earlier]
         if not len(new_rows):
             return none
 
     def parts(snap, rows: np.ndarray, values: np.ndarray) -> pd.DataFrame:
-        ids = pa.array(snap.column("id").take(pa.array(rows)).to_pylist(), pa.string())
+        ids = arrays.take(snap.column("id"), rows)  # chunk by chunk: no copy of the whole column
         ns, name = families.split_ids(ids)
         return pd.DataFrame({"id": ids.to_pylist(), "ns": ns.to_pylist(), "name": name.to_pylist(), "row": rows, "count": values[rows]})
 

@@ -245,8 +245,12 @@ class Counts:
                 valid[m], values[m] = np.zeros(n, dtype=bool), np.zeros(n, dtype=np.int64)
                 continue
             col = table.column(m)
-            valid[m] = np.asarray(pc.is_valid(col), dtype=bool)
-            values[m] = np.asarray(col.fill_null(0), dtype=np.int64)
+            if col.null_count:
+                valid[m] = np.asarray(pc.is_valid(col), dtype=bool)
+                col = col.fill_null(0)
+            else:  # a census has every count: no mask to compute and no column to copy first
+                valid[m] = np.ones(n, dtype=bool)
+            values[m] = np.asarray(col, dtype=np.int64)
         return cls(values, valid, weakref.ref(snap))
 
 
