@@ -143,6 +143,48 @@ def test_take_of_chunks_in_any_order_matches_a_plain_take():
         assert arrays.take(pa.array(values), rows).to_pylist() == [values[r] for r in rows]
 
 
+def _chunks(values: list, rng, null_first: bool = False) -> pa.ChunkedArray:
+    """``values`` in a few chunks, each a slice of a larger array (an offset and bytes outside it),
+    as the flattened parent lists of parquet row groups are."""
+    cuts = sorted({0, len(values), *rng.integers(0, len(values) + 1, 3).tolist()})
+    parts = []
+    for lo, hi in zip(cuts, cuts[1:]):
+        parts.append(pa.array(["before", *values[lo:hi], "after"], pa.string()).slice(1, hi - lo))
+    return pa.chunked_array(parts, pa.string())
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_equal_at_matches_a_plain_comparison(seed):
+    rng = np.random.default_rng(seed)
+    pool = ["", "a", "a/b", "ab/c", "abcdefgh/ijklmnop", "abcdefgh/ijklmnoq", "x" * 40, "x" * 39 + "y", "é/ü", None]
+    a = [pool[k] for k in rng.integers(0, len(pool), 300)]
+    # b is mostly a, in order, with entries changed, inserted and removed: long runs of pairs
+    # whose rows follow each other on both sides, as two snapshots a month apart have.
+    b, rows_a, rows_b = [], [], []
+    for i, v in enumerate(a):
+        r = rng.random()
+        if r < 0.05:
+            continue  # gone
+        if r < 0.1:
+            b.append(pool[rng.integers(0, len(pool))])  # inserted
+        rows_a.append(i)
+        rows_b.append(len(b))
+        b.append(v if rng.random() > 0.05 else pool[rng.integers(0, len(pool))])
+    rows_a, rows_b = np.array(rows_a), np.array(rows_b)
+    if seed % 3 == 1:  # pairs out of order and repeated: no runs to compare as spans
+        pick = rng.integers(0, len(rows_a), len(rows_a))
+        rows_a, rows_b = rows_a[pick], rows_b[pick]
+    got = arrays.equal_at(_chunks(a, rng), rows_a, _chunks(b, rng), rows_b)
+    want = [a[i] is not None and b[j] is not None and a[i] == b[j] for i, j in zip(rows_a, rows_b)]
+    assert got.tolist() == want
+    assert 0 < sum(want) < len(want)
+    assert arrays.equal_at(pa.array(a), np.arange(len(a)), pa.array(a), np.arange(len(a))).tolist() == [v is not None for v in a]
+    assert arrays.equal_at(pa.array(a), np.zeros(0, int), pa.array(b), np.zeros(0, int)).tolist() == []
+    # The same bytes cut in other places: every span equal, no pair.
+    run = np.arange(3)
+    assert arrays.equal_at(pa.array(["ab", "c", "d"]), run, pa.array(["a", "bc", "d"]), run).tolist() == [False, False, True]
+
+
 def test_numpy_huge_pages_are_off_unless_the_variable_says():
     import os
     import subprocess

@@ -67,11 +67,11 @@ def test_months_measured_and_missing(three_months):
 
 
 def test_months_read_pipeline_tags_only_for_language_models(three_months, monkeypatch):
-    import pyarrow.parquet as pq
+    from hubshare import snapshot
 
     read = []
-    real = pq.read_table
-    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    real = snapshot.read_parquet
+    monkeypatch.setattr(snapshot, "read_parquet", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns, **k))
     h = history.History.from_folder(three_months)
     every = history.months(h, "2026-01", "2026-02", attribution="lineage")
     assert not any("pipeline_tag" in cols for cols in read)

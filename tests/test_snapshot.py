@@ -198,8 +198,8 @@ def test_id_form_is_checked_from_bytes_as_the_pattern_says(bad):
 
 def test_columns_other_than_ids_and_counts_are_read_on_first_use(good, monkeypatch):
     read = []
-    real = pq.read_table
-    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    real = snapshot.read_parquet
+    monkeypatch.setattr(snapshot, "read_parquet", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns, **k))
     snap = snapshot.load(good)
     assert read == [snapshot.EAGER]
     assert snap.column_names == list(snapshot.COLUMNS)
@@ -227,8 +227,8 @@ def test_a_file_changed_after_loading_is_not_read(good):
 
 def test_a_column_needed_once_is_read_without_being_kept(good, monkeypatch):
     read = []
-    real = pq.read_table
-    monkeypatch.setattr(pq, "read_table", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns=columns, **k))
+    real = snapshot.read_parquet
+    monkeypatch.setattr(snapshot, "read_parquet", lambda path, columns=None, **k: read.append(tuple(columns or ())) or real(path, columns, **k))
     snap = snapshot.load(good)
     part = snap.select(["id", "base_models"], keep=False)
     assert part.column_names == ["id", "base_models"] and part.column("base_models").to_pylist() == [[], ["Qwen/Qwen3-8B"]]
@@ -298,3 +298,27 @@ def test_a_column_of_a_source_that_lacks_it_reads_encoded_as_all_null(good):
     encoded = snap.encoded("pipeline_tag")
     assert encoded.null_count == len(snap) == len(encoded)
     assert not metrics.counts(snap).llm.any()
+
+
+def test_read_parquet_reads_row_groups_as_read_table_does_without_pyarrow_dataset(tmp_path):
+    import subprocess
+    import sys
+
+    from hubshare import synthetic
+
+    table = synthetic.generate(3000, seed=3)
+    path = tmp_path / "m.parquet"
+    pq.write_table(table, path, row_group_size=700)
+    for columns in (None, ["id", "base_models", "downloads_30d"]):
+        got = snapshot.read_parquet(path, columns)
+        assert got.equals(pq.read_table(path, columns=columns)) and got.column(0).num_chunks == 5
+    got = snapshot.read_parquet(path, ["pipeline_tag"], read_dictionary=["pipeline_tag"])
+    assert pa.types.is_dictionary(got.column(0).type) and got.column(0).cast(pa.string()).equals(table.column("pipeline_tag"))
+    with pytest.raises(pa.ArrowInvalid, match="no column nope"):
+        snapshot.read_parquet(path, ["id", "nope"])
+    assert snapshot.read_parquet(path, ["id", "nope"], missing_ok=True).column_names == ["id"]
+    # Loading never imports pyarrow.dataset (pq.read_table would): importing it makes Arrow
+    # import pandas, which a command's first read would then wait for.
+    code = "import sys; from hubshare import paths, snapshot; snapshot.load(paths.SAMPLE_SNAPSHOT); print('pyarrow.dataset' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

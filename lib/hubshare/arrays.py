@@ -180,6 +180,88 @@ def positions(ids: pa.Array | pa.ChunkedArray, values: pa.Array | pa.ChunkedArra
 
 
 
+def _layout(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, list]:
+    """Where each row of a string column lies: its start and end in its chunk's data buffer, the
+    first row of each chunk, which rows are valid (None: all are), and the chunks' data buffers."""
+    starts, ends, firsts, valid, data, row = [], [], [], [], [], 0
+    for c in chunks_of(arr):
+        if not len(c):
+            continue
+        bufs = c.buffers()
+        wide = pa.types.is_large_string(c.type) or pa.types.is_large_binary(c.type)
+        off = np.frombuffer(bufs[1], dtype=np.int64 if wide else np.int32)[c.offset:c.offset + len(c) + 1]
+        starts.append(off[:-1])
+        ends.append(off[1:])
+        firsts.append(row)
+        valid.append(np.asarray(c.is_valid()) if c.null_count else np.ones(len(c), dtype=bool))
+        data.append(bufs[2] if bufs[2] is not None else pa.py_buffer(b""))
+        row += len(c)
+    if not firsts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), None, []
+    v = np.concatenate(valid)
+    return np.concatenate(starts), np.concatenate(ends), np.array(firsts, dtype=np.int64), None if v.all() else v, data
+
+
+def _spans(data: pa.Buffer, lo: np.ndarray, hi: np.ndarray) -> pa.Array:
+    """Binary values ``data[lo[k]:hi[k]]`` at even positions (the bytes between them at odd ones),
+    over ``data`` without a copy; the spans must be in order and not overlap."""
+    bounds = np.empty(2 * len(lo), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = lo, hi
+    return pa.Array.from_buffers(pa.large_binary(), len(bounds) - 1, [None, pa.py_buffer(bounds), data])
+
+
+def equal_at(a: pa.Array | pa.ChunkedArray, rows_a: np.ndarray, b: pa.Array | pa.ChunkedArray, rows_b: np.ndarray) -> np.ndarray:
+    """Whether ``a[rows_a[k]] == b[rows_b[k]]`` for each k (a null equals nothing), for string
+    columns, without taking the strings.
+
+    Runs of pairs whose rows follow each other on both sides (what two snapshots sorted by id
+    have most of) are compared as one span of bytes each, the pairs' lengths elementwise; only
+    the pairs of runs whose spans differ are compared one by one.
+
+    >>> equal_at(pa.array(["a/b", "a/bc", None]), np.array([0, 1, 2, 0]), pa.array(["a/bc", "a/b"]), np.array([1, 0, 0, 0])).tolist()
+    [True, True, False, False]
+    """
+    rows_a, rows_b = np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
+    k = len(rows_a)
+    if not k:
+        return np.zeros(0, dtype=bool)
+    sa, ea, fa, va, da = _layout(a)
+    sb, eb, fb, vb, db = _layout(b)
+    lo_a, hi_a, lo_b, hi_b = sa[rows_a], ea[rows_a], sb[rows_b], eb[rows_b]
+    eq = (hi_a - lo_a) == (hi_b - lo_b)
+    if va is not None:
+        eq &= va[rows_a]
+    if vb is not None:
+        eq &= vb[rows_b]
+    # A run ends where either side's rows stop following each other or a chunk ends.
+    cut = np.ones(k, dtype=bool)
+    np.not_equal(np.diff(rows_a), 1, out=cut[1:])
+    cut[1:] |= np.diff(rows_b) != 1
+    for rows, firsts, n in ((rows_a, fa, len(sa)), (rows_b, fb, len(sb))):
+        if len(firsts) > 1:
+            begins = np.zeros(n, dtype=bool)
+            begins[firsts[1:]] = True
+            cut |= begins[rows]
+    first = np.flatnonzero(cut)
+    last = np.r_[first[1:], k] - 1
+    lo_a, lo_b, hi_a, hi_b = lo_a[first], lo_b[first], hi_a[last], hi_b[last]
+    chunk_a = np.searchsorted(fa, rows_a[first], side="right") - 1
+    chunk_b = np.searchsorted(fb, rows_b[first], side="right") - 1
+    same = np.zeros(len(first), dtype=bool)
+    pair = chunk_a * len(fb) + chunk_b
+    for key in np.unique(pair):
+        runs = np.flatnonzero(pair == key)
+        ka, kb = divmod(int(key), len(fb))
+        if (lo_a[runs][1:] < hi_a[runs][:-1]).any() or (lo_b[runs][1:] < hi_b[runs][:-1]).any():
+            continue  # spans out of order or overlapping: left to the pair by pair comparison
+        same[runs] = np.asarray(pc.equal(_spans(da[ka], lo_a[runs], hi_a[runs]), _spans(db[kb], lo_b[runs], hi_b[runs])), dtype=bool)[0::2]
+    # Pairs of runs whose bytes differ (or could not be compared as spans): one by one.
+    loose = np.flatnonzero(eq & ~np.repeat(same, np.diff(np.r_[first, k])))
+    if len(loose):
+        eq[loose] = np.asarray(pc.equal(take(a, rows_a[loose]), take(b, rows_b[loose])).fill_null(False), dtype=bool)
+    return eq
+
+
 def is_in_encoded(col: pa.ChunkedArray, values: pa.Array) -> np.ndarray:
     """Which rows of a dictionary-encoded column hold one of ``values`` (a null: none), each
     chunk's few distinct values looked up once.

@@ -18,7 +18,6 @@ from .. import arrays
 from .rules import Rules, fill_names, id_rules, load_rules, name_codes, org_codes, split_ids
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
-COMPARED = 1 << 18  # parent ids compared with the earlier snapshot's at a time
 
 
 # --------------------------------------------------------------------------- pointer jumping
@@ -316,10 +315,7 @@ def _parents_from(row: np.ndarray, flat: pa.ChunkedArray, ids, earlier: Classifi
     del start_a, start_b, cnt_b
     # The entries of rows with as many parents as before, against the earlier entries in order.
     cand = np.flatnonzero(same[row])
-    equal = np.zeros(len(cand), dtype=bool)
-    for k in range(0, len(cand), COMPARED):  # in blocks: the strings compared are copies
-        part = cand[k:k + COMPARED]
-        equal[k:k + COMPARED] = np.asarray(pc.equal(arrays.take(flat, part), arrays.take(known.ids, twin[part])).fill_null(False), dtype=bool)
+    equal = arrays.equal_at(flat, cand, known.ids, twin[cand])
     same[row[cand[~equal]]] = False
     b_of_a = np.full(n_a, -1, dtype=np.int32)
     b_of_a[b2a[b2a >= 0]] = np.flatnonzero(b2a >= 0).astype(np.int32)
