@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from hubshare import history, intervals, snapshot, synthetic
+from hubshare import arrays, history, intervals, snapshot, synthetic
 from hubshare.ingest import census
 
 from conftest import rows, run_cli
@@ -52,6 +52,13 @@ def test_renamed_repos_count_their_difference_not_their_whole_counter(renamed_mo
     assert renames.loc["Qwen-Archive/Moved", "old_id"] == "Qwen/Moved" and renames.loc["Qwen-Archive/Moved", "kind"] == "moved"
     uncorrected = intervals.interval_table(intervals.interval(h.entries[0].load(), h.entries[1].load(), corrections=False), "org", "uploader")
     assert uncorrected["downloads"].sum() == 1_740_005
+    # Months match the ids of a month's snapshots ahead of it (``positions``): the same interval,
+    # and the matched rows given are not changed by the renames.
+    a, b = h.entries[0].load(), h.entries[1].load()
+    given = arrays.positions(b.column("id"), a.column("id"))
+    before = given.copy()
+    iv = intervals.interval(a, b, positions=given)
+    assert given.tolist() == before.tolist() and iv.pos.tolist() == intervals.interval(a, b).pos.tolist() != before.tolist()
 
 
 def test_renames_between_consecutive_days_need_an_equal_count(tmp_path):

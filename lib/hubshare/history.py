@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import corrections, intervals, metrics, paths, snapshot
+from . import arrays, corrections, intervals, metrics, paths, snapshot
 from .corrections import DayCheck
 from .errors import DefinitionError, HistoryError
 from .snapshot import Snapshot
@@ -655,35 +655,50 @@ def unchanged_share(a: Snapshot, b: Snapshot) -> float:
     return corrections.unchanged_share(counters(a), counters(b))
 
 
-def _boundary_snapshots(history: History, planned: list[Month]) -> Iterator[tuple[Month, Snapshot, Snapshot]]:
-    """Each measured month with the snapshots at its two boundaries, each made once. The next
-    month's snapshots are read in a thread while this month is measured; only those two and this
-    month's are kept."""
+def _boundary_snapshots(history: History, planned: list[Month]) -> Iterator[tuple[Month, Snapshot, Snapshot, np.ndarray]]:
+    """Each measured month with the snapshots at its two boundaries, each made once, and the row
+    of each of the end's ids among the start's (``arrays.positions``). The next month's snapshots
+    are read, and their ids matched, in a thread while this month is measured; only those two and
+    this month's are kept."""
     measured = [m for m in planned if m.measured]
 
     def key(b: Boundary) -> str:
         return f"{b.how}:{iso(b.when)}:{b.label}"
 
+    def match(a: Future, b: Future) -> np.ndarray:
+        sa, sb = a.result(), b.result()
+        return arrays.positions(sb.column("id"), sa.column("id"), sa.ids_sorted and sb.ids_sorted)
+
     made: dict[str, Future] = {}
+    matched: dict[str, Future] = {}
     with ThreadPoolExecutor(max_workers=1) as reader:
         def get(b: Boundary) -> Future:
             if key(b) not in made:
                 made[key(b)] = reader.submit(history.snapshot_at, b)
             return made[key(b)]
 
+        def pair(m: Month) -> Future:
+            k = f"{key(m.start)}|{key(m.end)}"
+            if k not in matched:
+                a, b = get(m.start), get(m.end)
+                matched[k] = reader.submit(match, a, b)
+            return matched[k]
+
         for k, m in enumerate(measured):
-            a, b = get(m.start), get(m.end)
+            a, b, pos = get(m.start), get(m.end), pair(m)
             ahead = measured[k + 1:k + 2]
             for nxt in ahead:
-                get(nxt.start), get(nxt.end)
-            yield m, a.result(), b.result()
+                pair(nxt)
+            yield m, a.result(), b.result(), pos.result()
             keep = {key(x) for nxt in ahead for x in (nxt.start, nxt.end)}
             for gone in [k for k in made if k not in keep]:
                 del made[gone]
+            matched = {k: f for k, f in matched.items() if all(part in keep for part in k.split("|"))}
 
 
-def _month_frame(m: Month, a: Snapshot, b: Snapshot, by: str, universe: str, attribution: str) -> tuple[pd.DataFrame, intervals.Interval]:
-    iv = intervals.interval(a, b)
+def _month_frame(m: Month, a: Snapshot, b: Snapshot, by: str, universe: str, attribution: str,
+                 pos: np.ndarray | None = None) -> tuple[pd.DataFrame, intervals.Interval]:
+    iv = intervals.interval(a, b, positions=pos)
     # Memory is what bounds months over a census: of b's columns, what is left to read is its
     # parent lists (for its families); its counters are arrays now (``metrics.counts``), and the
     # next month reads only its ids and those arrays.
@@ -739,8 +754,8 @@ def months(history: History, first: str | None = None, last: str | None = None, 
     tuple of repo ids as ``universe`` counts those repos only."""
     planned = plan(history, first, last, boundaries=boundaries, tolerance=tolerance, max_bracket=max_bracket)
     frames, renames, ambiguous = [], [], []
-    for m, a, b in _boundary_snapshots(history, planned):
-        frame, iv = _month_frame(m, a, b, by, universe, attribution)
+    for m, a, b, pos in _boundary_snapshots(history, planned):
+        frame, iv = _month_frame(m, a, b, by, universe, attribution, pos)
         if iv.renames is not None and len(iv.renames):
             renames.append(iv.renames.drop(columns=["old_row", "new_row"]).assign(month=m.month))
         if iv.ambiguous is not None and len(iv.ambiguous):

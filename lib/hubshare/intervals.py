@@ -56,13 +56,16 @@ class Interval:
         return self.new & ~self.appeared
 
 
-def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True) -> Interval:
+def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, corrections: bool = True,
+             positions: np.ndarray | None = None) -> Interval:
     """Downloads between ``a`` and a later ``b`` for every model (see ``Interval``).
 
     With ``corrections`` (the default), a repo renamed between the two (``corrections.match_renames``) counts the
     difference of its new and old counters and keeps its history under the new id; and a new repo
     whose ``created_at`` precedes ``a`` is marked ``appeared`` (counted whole, reported apart).
-    Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks the metric.
+    ``positions``, when already computed, is ``arrays.positions`` of b's ids among a's (it is
+    not checked). Raises ``DefinitionError`` when ``b`` was taken before ``a``, or when either lacks
+    the metric.
     """
     if metric not in metrics.METRICS:
         raise DefinitionError(f"unknown metric {metric!r}")
@@ -73,7 +76,7 @@ def interval(a: Snapshot, b: Snapshot, metric: str = "downloads_all_time", *, co
             raise DefinitionError(f"snapshot {s.label} has no {metric} (its source lacks that count): "
                                   "downloads between two snapshots need it in both")
     ca, cb = metrics.counts(a), metrics.counts(b)
-    pos = arrays.positions(b.column("id"), a.column("id"), a.ids_sorted and b.ids_sorted)
+    pos = arrays.positions(b.column("id"), a.column("id"), a.ids_sorted and b.ids_sorted) if positions is None else positions.copy()
     gone = np.ones(len(a), dtype=bool)
     gone[pos[pos >= 0]] = False
     renamed = np.zeros(len(b), dtype=bool)
