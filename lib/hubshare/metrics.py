@@ -278,6 +278,8 @@ class Frame:
         self._masks: dict[str, np.ndarray] = {}
         self._groups: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
         self._grouped: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._both: dict[tuple[str, str], np.ndarray] = {}  # group × language model, per grouping
+        self._per: dict[tuple[str, str], np.ndarray] = {}  # repos per group × language model
 
     def mask(self, universe: str) -> np.ndarray:
         """The repos of a named universe (``all``, ``llm``, ``atom``, ``gguf``)."""
@@ -327,12 +329,19 @@ class Frame:
         if key not in self._grouped:
             codes, names = self.groups(by, attribution)
             k = len(names)
-            both = codes * 2 + self.counts.llm
+            if (by, attribution) not in self._both:
+                self._both[(by, attribution)] = codes * 2 + self.counts.llm
+            both = self._both[(by, attribution)]
             valid, values = self.counts.valid[metric], self.counts.values[metric]
-            if not valid.all():
+            if valid.all():
+                # The repos counted are the same under every metric a census has whole: counted once.
+                if (by, attribution) not in self._per:
+                    self._per[(by, attribution)] = np.bincount(both, minlength=2 * k).reshape(k, 2)
+                per = self._per[(by, attribution)]
+            else:
                 both, values = both[valid], values[valid]
+                per = np.bincount(both, minlength=2 * k).reshape(k, 2)
             sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
-            per = np.bincount(both, minlength=2 * k).reshape(k, 2)
             self._grouped[key] = (sums, per)
         return self._grouped[key]
 
