@@ -278,8 +278,6 @@ class Frame:
         self._masks: dict[str, np.ndarray] = {}
         self._groups: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
         self._grouped: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
-        self._both: dict[tuple[str, str], np.ndarray] = {}  # group × language model, per grouping
-        self._per: dict[tuple[str, str], np.ndarray] = {}  # repos per group × language model
 
     def mask(self, universe: str) -> np.ndarray:
         """The repos of a named universe (``all``, ``llm``, ``atom``, ``gguf``)."""
@@ -329,19 +327,12 @@ class Frame:
         if key not in self._grouped:
             codes, names = self.groups(by, attribution)
             k = len(names)
-            if (by, attribution) not in self._both:
-                self._both[(by, attribution)] = codes * 2 + self.counts.llm
-            both = self._both[(by, attribution)]
+            both = codes * 2 + self.counts.llm
             valid, values = self.counts.valid[metric], self.counts.values[metric]
-            if valid.all():
-                # The repos counted are the same under every metric a census has whole: counted once.
-                if (by, attribution) not in self._per:
-                    self._per[(by, attribution)] = np.bincount(both, minlength=2 * k).reshape(k, 2)
-                per = self._per[(by, attribution)]
-            else:
+            if not valid.all():
                 both, values = both[valid], values[valid]
-                per = np.bincount(both, minlength=2 * k).reshape(k, 2)
             sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
+            per = np.bincount(both, minlength=2 * k).reshape(k, 2)
             self._grouped[key] = (sums, per)
         return self._grouped[key]
 
