@@ -196,3 +196,34 @@ def test_numpy_huge_pages_are_off_unless_the_variable_says():
     off = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     kept = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**env, "NUMPY_MADVISE_HUGEPAGE": "1"})
     assert (off.stdout.strip(), kept.stdout.strip()) == ("False", "True")
+
+
+def test_arrow_allocates_with_the_system_allocator_unless_the_variable_names_another():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, sys\n{first}\nimport hubshare.arrays as a, pyarrow as pa\n"
+            "print(pa.default_memory_pool().backend_name, os.environ.get('ARROW_DEFAULT_MEMORY_POOL'))")
+    env = {k: v for k, v in os.environ.items() if k not in ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_ARENA_MAX")}
+
+    def run(first: str = "", **extra: str) -> str:
+        return subprocess.run([sys.executable, "-c", code.format(first=first)], capture_output=True, text=True,
+                              check=True, env={**env, **extra}).stdout.strip()
+
+    # hubshare first: the variable is set for Arrow's C++ code, which reads it when pyarrow is imported.
+    assert run() == "system system"
+    # pyarrow first: too late for the variable, which is left unset; Python's calls still use the system pool.
+    assert run("import pyarrow") == "system None"
+    # A pool the user names is kept.
+    assert run(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "mimalloc mimalloc"
+
+
+def test_malloc_arenas_are_limited_unless_the_variable_is_set(monkeypatch):
+    import sys
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert not arrays._malloc_arenas()
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if sys.platform.startswith("linux") and __import__("platform").libc_ver()[0] == "glibc":
+        assert arrays._malloc_arenas()

@@ -10,10 +10,16 @@ Public API (see README.md):
 """
 
 import os
+import sys
 
 # huggingface_hub otherwise sends a request of its own (agent detection for its user agent) on
 # first use; a refresh must make list requests only. Set before huggingface_hub is imported.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+# Arrow's C++ code (the parquet reader, Acero's joins) allocates from the pool this names, read when
+# pyarrow is imported; ``arrays._memory_pool`` says why the system allocator. Set only when pyarrow
+# is not imported yet: after that it would change nothing here and only be inherited.
+if "pyarrow" not in sys.modules:
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from .errors import CensusError, DefinitionError, HistoryError, HubshareError, ReferenceDataError, RefreshError, SnapshotError  # noqa: E402
 

@@ -8,6 +8,7 @@ with small hash tables instead of one the size of the Hub.
 from __future__ import annotations
 
 import os
+import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,18 +21,42 @@ import pyarrow.compute as pc
 T = TypeVar("T")
 
 
-def _memory_pool() -> None:
-    """Arrow allocates from its jemalloc pool unless ``ARROW_DEFAULT_MEMORY_POOL`` names another.
+M_ARENA_MAX = -8  # glibc's mallopt parameter for the number of malloc arenas
 
-    Arrow's default, mimalloc, hands freed pages back to the system soon after, and touching a
-    fresh page again costs a fault: classifying 2.5 million models took 1.9 s with it and 1.0 s
-    with jemalloc, at the same peak (benchmarks/README.md, "Arrow's memory pool")."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+
+def _memory_pool() -> None:
+    """Arrow allocates with the system allocator, as NumPy does, and glibc keeps one malloc arena
+    (``_malloc_arenas``), unless ``ARROW_DEFAULT_MEMORY_POOL`` names another pool. Arrow's C++
+    code takes its pool from that variable when pyarrow is imported (``hubshare`` sets it if
+    pyarrow is not imported yet); Python's calls take the pool set here.
+
+    A fresh page costs a fault on this machine, so what counts is that freed memory is used
+    again. Arrow's default pool, mimalloc, hands freed pages back to the system soon after;
+    jemalloc keeps them, but only for Arrow, not for NumPy; the system allocator shares them
+    with NumPy, and with one arena the threads share them too. Presets at 2.5 million models took
+    1.06–1.19 s at a peak of 559–570 MB this way, against 1.24–1.66 s at 794–825 MB with jemalloc,
+    and twelve months 10.5–11.0 s at 1.39–1.41 GB against 10.9–12.7 s at 1.56–1.64 GB
+    (benchmarks/README.md, "One heap for Arrow and NumPy")."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system") != "system":
         return
+    pa.set_memory_pool(pa.system_memory_pool())
+    _malloc_arenas()
+
+
+def _malloc_arenas(arenas: int = 1) -> bool:
+    """Limit glibc's malloc to ``arenas`` arenas (``mallopt``), unless ``MALLOC_ARENA_MAX`` is set
+    (glibc read it at start). Whether the limit was set: not on a C library without ``mallopt``,
+    or one that refuses it."""
+    if os.environ.get("MALLOC_ARENA_MAX") is not None or not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
     try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc keeps its default
-        pass
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    return mallopt(M_ARENA_MAX, arenas) == 1
 
 
 def _numpy_pages() -> None:
