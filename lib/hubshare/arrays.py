@@ -33,10 +33,10 @@ def _memory_pool() -> None:
     A fresh page costs a fault on this machine, so what counts is that freed memory is used
     again. Arrow's default pool, mimalloc, hands freed pages back to the system soon after;
     jemalloc keeps them, but only for Arrow, not for NumPy; the system allocator shares them
-    with NumPy, and with one arena the threads share them too. Presets at 2.5 million models took
-    1.06–1.19 s at a peak of 559–570 MB this way, against 1.24–1.66 s at 794–825 MB with jemalloc,
-    and twelve months 10.5–11.0 s at 1.39–1.41 GB against 10.9–12.7 s at 1.56–1.64 GB
-    (benchmarks/README.md, "One heap for Arrow and NumPy")."""
+    with NumPy, and with one arena the threads share them too. Presets at 2.5 million models peaked
+    at 570–642 MB this way against 751–827 MB with jemalloc, in no more time, and twelve months at
+    1.40 GB against 1.62–1.64 GB in 10.2–10.6 s against 10.6–12.1 s (benchmarks/README.md, "One heap
+    for Arrow and NumPy")."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system") != "system":
         return
     pa.set_memory_pool(pa.system_memory_pool())
