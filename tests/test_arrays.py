@@ -227,3 +227,28 @@ def test_malloc_arenas_are_limited_unless_the_variable_is_set(monkeypatch):
     monkeypatch.delenv("MALLOC_ARENA_MAX")
     if sys.platform.startswith("linux") and __import__("platform").libc_ver()[0] == "glibc":
         assert arrays._malloc_arenas()
+
+
+def test_arrays_of_census_size_come_from_the_heap_unless_the_variable_is_set():
+    # Observed where the memory is: a 40 MB array (over glibc's own limit of 32 MB) freed and made
+    # again comes from glibc's heap (the [heap] mapping) once hubshare has raised the thresholds,
+    # from a mapping of its own when the user's variable or pool keeps glibc's.
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    if not (sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"):
+        pytest.skip("glibc's malloc parameters")
+    code = ("import hubshare.arrays, numpy as np\n"
+            "a = np.ones(5 << 20); del a; a = np.ones(5 << 20); at = a.ctypes.data\n"
+            "heap = [tuple(int(x, 16) for x in line.split()[0].split('-')) for line in open('/proc/self/maps') if line.rstrip().endswith('[heap]')]\n"
+            "print(any(lo <= at < hi for lo, hi in heap))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_") and k != "ARROW_DEFAULT_MEMORY_POOL"}
+
+    def run(**extra: str) -> str:
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env={**env, **extra}).stdout.strip()
+
+    assert run() == "True"
+    assert run(MALLOC_MMAP_THRESHOLD_="1048576") == "False"
+    assert run(ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "False"  # another pool: glibc's defaults kept too

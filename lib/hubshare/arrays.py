@@ -21,7 +21,9 @@ import pyarrow.compute as pc
 T = TypeVar("T")
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter for the number of malloc arenas
+# glibc's mallopt parameters, each with the variable through which a user sets it at start
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
+MALLOC_VARIABLES = {M_TRIM_THRESHOLD: "MALLOC_TRIM_THRESHOLD_", M_MMAP_THRESHOLD: "MALLOC_MMAP_THRESHOLD_", M_ARENA_MAX: "MALLOC_ARENA_MAX"}
 
 
 def _memory_pool() -> None:
@@ -31,7 +33,7 @@ def _memory_pool() -> None:
     pyarrow is not imported yet); Python's calls take the pool set here.
 
     A fresh page costs a fault on this machine, so what counts is that freed memory is used
-    again. Arrow's default pool, mimalloc, hands freed pages back to the system soon after;
+    again (``_malloc_thresholds`` too). Arrow's default pool, mimalloc, hands freed pages back to the system soon after;
     jemalloc keeps them, but only for Arrow, not for NumPy; the system allocator shares them
     with NumPy, and with one arena the threads share them too. Presets at 2.5 million models peaked
     at 570–642 MB this way against 751–827 MB with jemalloc, in no more time, and twelve months at
@@ -41,13 +43,14 @@ def _memory_pool() -> None:
         return
     pa.set_memory_pool(pa.system_memory_pool())
     _malloc_arenas()
+    _malloc_thresholds()
 
 
-def _malloc_arenas(arenas: int = 1) -> bool:
-    """Limit glibc's malloc to ``arenas`` arenas (``mallopt``), unless ``MALLOC_ARENA_MAX`` is set
-    (glibc read it at start). Whether the limit was set: not on a C library without ``mallopt``,
-    or one that refuses it."""
-    if os.environ.get("MALLOC_ARENA_MAX") is not None or not sys.platform.startswith("linux"):
+def _mallopt(param: int, value: int) -> bool:
+    """Set one of glibc's malloc parameters, unless the user set it at start through its variable
+    (``MALLOC_VARIABLES``). Whether it was set: not on a C library without ``mallopt``, or one
+    that refuses the value."""
+    if os.environ.get(MALLOC_VARIABLES[param]) is not None or not sys.platform.startswith("linux"):
         return False
     import ctypes
 
@@ -56,7 +59,25 @@ def _malloc_arenas(arenas: int = 1) -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return mallopt(M_ARENA_MAX, arenas) == 1
+    return mallopt(param, value) == 1
+
+
+def _malloc_arenas(arenas: int = 1) -> bool:
+    """Limit glibc's malloc to ``arenas`` arenas, unless ``MALLOC_ARENA_MAX`` is set; whether it was."""
+    return _mallopt(M_ARENA_MAX, arenas)
+
+
+def _malloc_thresholds(mmap: int = 64 << 20, trim: int = 256 << 20) -> tuple[bool, bool]:
+    """glibc serves allocations under ``mmap`` bytes from its heap, and gives the heap's free top
+    back to the system only beyond ``trim`` bytes (each unless its variable is set); which were set.
+
+    By default glibc maps each allocation above 32 MB on its own (smaller ones too, until one of
+    that size is freed) and unmaps it when freed, and hands the heap's free top back beyond twice
+    that: arrays of 2.5 million rows made, freed and made again cost fresh pages each time: at 2.5 million models the eight Definitions took 0.20–0.23 s against 0.13–0.15 s, presets
+    1.20–1.24 s against 1.03–1.07 s, and twelve months 11.5–12.0 s against 9.8–10.5 s, with the same
+    peaks (benchmarks/README.md, "Freed memory used again"). The price: a process keeps up to
+    ``trim`` bytes it has freed until it needs them again or exits."""
+    return _mallopt(M_MMAP_THRESHOLD, mmap), _mallopt(M_TRIM_THRESHOLD, trim)
 
 
 def _numpy_pages() -> None:
