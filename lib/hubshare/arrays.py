@@ -73,9 +73,10 @@ def _malloc_thresholds(mmap: int = 64 << 20, trim: int = 256 << 20) -> tuple[boo
 
     By default glibc maps each allocation above 32 MB on its own (smaller ones too, until one of
     that size is freed) and unmaps it when freed, and hands the heap's free top back beyond twice
-    that: arrays of 2.5 million rows made, freed and made again cost fresh pages each time: at 2.5 million models the eight Definitions took 0.20–0.23 s against 0.13–0.15 s, presets
-    1.20–1.24 s against 1.03–1.07 s, and twelve months 11.5–12.0 s against 9.8–10.5 s, with the same
-    peaks (benchmarks/README.md, "Freed memory used again"). The price: a process keeps up to
+    that: arrays of 2.5 million rows made, freed and made again cost fresh pages each time. At 2.5
+    million models the eight Definitions took 0.14–0.20 s against 0.18–0.25 s (nine alternated
+    pairs), twelve months 10.5–10.9 s against 11.2–11.9 s, with peaks within 10–40 MB of before
+    (benchmarks/README.md, "Freed memory used again"). The price: a process keeps up to
     ``trim`` bytes it has freed until it needs them again or exits."""
     return _mallopt(M_MMAP_THRESHOLD, mmap), _mallopt(M_TRIM_THRESHOLD, trim)
 
