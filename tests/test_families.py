@@ -202,3 +202,28 @@ def test_name_rules_give_the_same_families_through_the_id_form(tmp_path):
                     "j/mixtral", "k/remix", "l/foo", "m/zo", "nslash", "o/llama-3", "p/QWQ-32B"])
     rows = np.arange(len(ids))
     assert name_rows(ids, rows, rules).tolist() == name_codes(split_ids(ids)[1], rules).tolist()
+
+
+CODE_FIELDS = ("family", "uploader", "up_rule", "own_name", "lineage", "party", "basis", "root_index", "parent_index", "depth", "owner_rule", "flags")
+
+
+def test_stored_parent_rows_classify_as_the_search_does(tmp_path):
+    # Loops, self-references, absent parents and merges included (synthetic.generate makes them),
+    # alone and from the month before.
+    from hubshare import arrays, synthetic
+    from hubshare.families import lineage
+
+    a_table = synthetic.generate(20_000, seed=11)
+    b_table = synthetic.evolve(a_table, 30, seed=12)
+    a = snapshot.load(snapshot.save(a_table, tmp_path / "a", synthetic.manifest(a_table, "a", 11)))
+    b = snapshot.load(snapshot.save(b_table, tmp_path / "b", synthetic.manifest(b_table, "b", 12)))
+    assert a.parent_rows() is not None and b.parent_rows() is not None
+    for snap, earlier in ((a, None), (b, (families.codes(a), arrays.positions(b.column("id"), a.column("id"))))):
+        table = snap.select(["id", "base_models"], keep=False)
+        stored = lineage.compute(table, earlier=earlier, ordered=True, stored=snap.parent_rows())
+        searched = lineage.compute(table, earlier=earlier, ordered=True)
+        assert (stored.flags != 0).any() and (stored.basis == 1).any()
+        for f in CODE_FIELDS:
+            assert np.array_equal(getattr(stored, f), getattr(searched, f)), f
+        assert np.array_equal(stored.parents.pos, searched.parents.pos)
+    assert len(earlier[1]) == len(b) and (earlier[1] >= 0).mean() > 0.9  # the month before was used

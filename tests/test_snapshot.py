@@ -322,3 +322,69 @@ def test_read_parquet_reads_row_groups_as_read_table_does_without_pyarrow_datase
     code = "import sys; from hubshare import paths, snapshot; snapshot.load(paths.SAMPLE_SNAPSHOT); print('pyarrow.dataset' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+PARENTS = [
+    {"id": "Qwen/Qwen3-8B", "downloads_30d": 10},
+    {"id": "a/merge", "downloads_30d": 1, "base_models": ["Qwen/Qwen3-8B", "gone/repo", "", None, "a/merge"]},
+    {"id": "b/none", "downloads_30d": 1, "base_models": None},
+    {"id": "c/empty", "downloads_30d": 1, "base_models": []},
+    {"id": "z/ft", "downloads_30d": 1, "base_models": ["a/merge"]},
+]
+
+
+def test_save_writes_each_base_models_row_beside_it(tmp_path):
+    folder = make_snapshot(tmp_path / "s", PARENTS)
+    stored = _table(folder).column(snapshot.PARENT_ROWS).to_pylist()
+    # Rows in id order; -1 for a repo not in the file and for entries that name none.
+    assert stored == [[], [0, -1, -1, -1, 1], None, [], [1]]
+    snap = snapshot.load(folder)
+    assert snap.parent_rows().to_pylist() == stored
+    assert snapshot.PARENT_ROWS not in snap.column_names and snapshot.PARENT_ROWS not in snap.table.column_names
+    assert snapshot.validate(folder) == []
+    # Rows saved again are searched again: a row removed moves the others.
+    again = make_snapshot(tmp_path / "t", [r for r in PARENTS if r["id"] != "Qwen/Qwen3-8B"])
+    assert _table(again).column(snapshot.PARENT_ROWS).to_pylist() == [[-1, -1, -1, -1, 0], None, [], [0]]
+
+
+def test_a_snapshot_written_before_the_stored_rows_is_searched(sample):
+    from hubshare import families
+    from hubshare.families import lineage
+
+    assert sample.parent_rows() is None
+    searched = lineage.compute(sample.select(["id", "base_models"]), stored=None)
+    assert families.codes(sample).family.tolist() == searched.family.tolist()
+
+
+def _set_rows(table, rows):
+    at = table.schema.get_field_index(snapshot.PARENT_ROWS)
+    return table.set_column(at, pa.field(snapshot.PARENT_ROWS, snapshot.PARENT_ROWS_TYPE), pa.array(rows, snapshot.PARENT_ROWS_TYPE))
+
+
+@pytest.mark.parametrize("rows, where, expected", [
+    ([[], [0, -1, -1, -1, 1], None, [], [3]], "validate", "disagrees with the ids for 1 base models"),
+    ([[], [0, -1, -1, -1, 1], None, [], [7]], "load", "holds a row that is not in the file"),
+    ([[], [0, -1, -1, 1], None, [], [1]], "load", "does not list one row per base model"),
+])
+def test_stored_rows_that_do_not_fit_are_one_clear_error(tmp_path, rows, where, expected):
+    from hubshare import families
+
+    folder = make_snapshot(tmp_path / "s", PARENTS)
+    _rewrite(folder, _set_rows(_table(folder), rows))
+    if where == "load":
+        with pytest.raises(SnapshotError, match=expected):
+            families.codes(snapshot.load(folder))
+    problems = snapshot.validate(folder)
+    assert len(problems) == 1 and expected in problems[0] and "models.parquet" in problems[0]
+    r = run_cli("validate", str(folder))
+    assert r.returncode == 1 and expected in r.stderr and "Traceback" not in r.stderr
+
+
+def test_stored_rows_of_the_wrong_type_are_reported(tmp_path):
+    folder = make_snapshot(tmp_path / "s", PARENTS)
+    t = _table(folder)
+    t = t.set_column(t.schema.get_field_index(snapshot.PARENT_ROWS), snapshot.PARENT_ROWS, pa.array([[], ["x"], None, [], ["y"]], pa.list_(pa.string())))
+    _rewrite(folder, t)
+    with pytest.raises(SnapshotError, match="has type list<element: string>"):
+        snapshot.load(folder).parent_rows()
+    assert "has type list<element: string>" in snapshot.validate(folder)[0]

@@ -3,7 +3,8 @@
 A snapshot is what the Hub listed at one moment, one row per model repo. ``save()`` writes it
 atomically; ``load()`` verifies checksum and schema before anything reads it, and reads the other
 columns' values (checking them too) when first used; ``validate()`` lists every problem instead of
-stopping at the first.
+stopping at the first. Beside the columns of ``SCHEMA``, ``save()`` writes ``PARENT_ROWS``, each
+base model's row in the same file, derived from them and covered by the checksum.
 
 >>> snap = load(paths.SAMPLE_SNAPSHOT)
 >>> snap.label, len(snap.models)
@@ -87,6 +88,12 @@ COLUMNS = tuple(SCHEMA.names)
 ID_FORM = r"^[^/\s]+/[^/\s]+$"  # namespace/name, no spaces
 COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
 EAGER = ("id", *COUNT_COLUMNS)  # what ``load`` reads at once: small, and what every measure needs
+PARENT_ROWS = "base_model_rows"
+"""A column ``save`` writes beside the schema's: for each entry of ``base_models``, the row of the
+model it names in the same file, -1 when no row has that id (or the entry is empty). Derived from
+the other columns and covered by the checksum, it spares a classification the search for every
+parent (``Snapshot.parent_rows``); a snapshot without it (written before 2026-12-04) is searched."""
+PARENT_ROWS_TYPE = pa.list_(pa.int32())
 MANIFEST_KEYS = (
     "schema_version",
     "label",
@@ -109,7 +116,7 @@ class Snapshot:
     """
 
     def __init__(self, path: Path | None, manifest: dict[str, Any], table: pa.Table, unread: tuple[str, ...] = (),
-                 ids_sorted: bool | None = None):
+                 ids_sorted: bool | None = None, stored_parents: bool = False):
         self.path = path
         self.manifest = manifest
         self._table = table
@@ -117,6 +124,7 @@ class Snapshot:
         self._stat = _stat(path / MODELS_FILE) if path is not None else None
         self._lock = threading.Lock()
         self._ids_sorted = ids_sorted  # None: checked on first use
+        self._stored_parents = stored_parents and path is not None
 
     def __repr__(self) -> str:
         return f"Snapshot(path={self.path!r}, label={self.label!r}, rows={len(self)})"
@@ -141,6 +149,20 @@ class Snapshot:
         if self._ids_sorted is None:
             self._ids_sorted = arrays.increasing(self._table.column("id"))
         return self._ids_sorted
+
+    def parent_rows(self) -> pa.ChunkedArray | None:
+        """``PARENT_ROWS`` as the file stores it (one list per row), read and checked now, not kept;
+        None when the file has none or its checksum was not verified on load (``load`` says which).
+        What it holds agrees with the ids only because ``save`` wrote both and the checksum
+        covers them; ``validate`` checks the agreement itself."""
+        if not self._stored_parents:
+            return None
+        part, where = self._read_file((PARENT_ROWS,))
+        col = part.column(0)
+        problems = _parent_rows_form(col, len(self), where)
+        if problems:
+            raise SnapshotError(problems)
+        return col
 
     def column(self, name: str) -> pa.ChunkedArray:
         """One column, read on first use."""
@@ -442,6 +464,46 @@ def _problems_in_table(table: pa.Table, where: str, columns: tuple[str, ...] = C
     return problems
 
 
+def _parent_rows_form(col: pa.ChunkedArray, n: int, where: str) -> list[str]:
+    """Problems of a ``PARENT_ROWS`` column that show without the ids: its type, and rows outside
+    the file."""
+    if col.type != PARENT_ROWS_TYPE:
+        return [f"{where}: column '{PARENT_ROWS}' has type {col.type}, expected {PARENT_ROWS_TYPE}"]
+    flat = pc.list_flatten(col)
+    low, high = pc.min_max(flat).values() if len(flat) else (pa.scalar(-1), pa.scalar(-1))
+    if flat.null_count or (low.as_py() is not None and (low.as_py() < -1 or high.as_py() >= n)):
+        return [f"{where}: column '{PARENT_ROWS}' holds a row that is not in the file"]
+    return []
+
+
+def parent_rows_of(table: pa.Table) -> pa.ListArray:
+    """``PARENT_ROWS`` for a table of the schema: each ``base_models`` entry's row among its ids,
+    -1 for none. One hash join (``arrays.rows_in``)."""
+    lists = table.column("base_models").combine_chunks() if table.num_rows else pa.array([], pa.list_(pa.string()))
+    flat = pc.list_flatten(lists)
+    rows = arrays.rows_in(table.column("id"), flat).astype(np.int32) if len(flat) else np.zeros(0, dtype=np.int32)
+    offsets = np.asarray(lists.offsets, dtype=np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets - offsets[0]), pa.array(rows, pa.int32()), type=PARENT_ROWS_TYPE, mask=lists.is_null())
+
+
+def _parent_rows_problems(table: pa.Table, where: str) -> list[str]:
+    """Problems of a stored ``PARENT_ROWS`` column against the rows it was derived from."""
+    form = _parent_rows_form(table.column(PARENT_ROWS), table.num_rows, where)
+    if form or "base_models" not in table.column_names:
+        return form
+    stored = table.column(PARENT_ROWS).combine_chunks()
+    expected = parent_rows_of(table.select(["id", "base_models"]))
+    if stored.equals(expected):
+        return []
+    lengths = [np.asarray(pc.list_value_length(x).fill_null(-1)) for x in (stored, expected)]
+    if not np.array_equal(*lengths):
+        bad = int((lengths[0] != lengths[1]).sum())
+        return [f"{where}: column '{PARENT_ROWS}' does not list one row per base model in {bad} rows"]
+    differ = np.asarray(pc.list_flatten(stored).fill_null(-2)) != np.asarray(pc.list_flatten(expected))
+    return [f"{where}: column '{PARENT_ROWS}' disagrees with the ids for {int(differ.sum())} base models "
+            "(save the snapshot again to write it anew)"]
+
+
 def _read_manifest(folder: Path) -> tuple[dict[str, Any] | None, list[str]]:
     mpath = folder / MANIFEST_FILE
     where = paths.relative(mpath)
@@ -527,6 +589,8 @@ def _check(folder: Path | str, columns: tuple[str, ...] | None = None,
     if table is None:
         return manifest, None, problems + [unreadable]
     problems += _problems_in_table(table, where, wanted, facts=facts)
+    if not columns and PARENT_ROWS in table.column_names and not problems:
+        problems += _parent_rows_problems(table, where)
     if manifest is not None and isinstance(manifest.get("rows"), int) and manifest["rows"] != table.num_rows:
         problems.append(
             f"{paths.relative(folder / MANIFEST_FILE)}: says {manifest['rows']} rows, {where} has {table.num_rows}"
@@ -556,10 +620,13 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
     facts: dict[str, bool] = {}
     manifest, table, problems = _check(folder, wanted, facts)
     unread: tuple[str, ...] = ()
+    stored_parents = False
     if table is not None and not columns:
         ppath = folder / MODELS_FILE
         unread = tuple(c for c in COLUMNS if c not in wanted)
         stored = pq.read_schema(ppath)
+        # Trusted only as far as the checksum vouches for the file that save wrote.
+        stored_parents = PARENT_ROWS in stored.names and manifest is not None and "sha256" in manifest
         empty = pa.schema([stored.field(c) for c in unread if c in stored.names]).empty_table()
         problems += _problems_in_table(empty, paths.relative(ppath), unread, rows=table.num_rows)
     if problems:
@@ -570,7 +637,8 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
     table = table.cast(schema) if table.schema != schema else table
     log.info("loaded snapshot %s (%d models)", manifest.get("label"), table.num_rows)
     # The ids were checked for order with the duplicates: the Snapshot need not check again.
-    return Snapshot(path=folder, manifest=manifest, table=table, unread=unread, ids_sorted=facts.get("ids_sorted"))
+    return Snapshot(path=folder, manifest=manifest, table=table, unread=unread, ids_sorted=facts.get("ids_sorted"),
+                    stored_parents=stored_parents)
 
 
 def has_all_time(folder: Path | str) -> bool:
@@ -635,7 +703,8 @@ def save(
 ) -> Path:
     """Write a snapshot folder atomically and return its path.
 
-    Rows are cast to the schema, sorted by id and checked before anything is written. The files go
+    Rows are cast to the schema, sorted by id and checked before anything is written; each base
+    model's row is written beside them (``PARENT_ROWS``). The files go
     to a temporary folder beside ``folder`` that is renamed into place only when complete, so a
     failure never leaves a half-written snapshot; an existing snapshot is replaced only with
     ``overwrite=True``.
@@ -652,7 +721,8 @@ def save(
     try:
         # Parquet bytes are deterministic for the same rows and library versions (no creation
         # time inside); fixed-size row groups keep that and let readers decode them in parallel.
-        pq.write_table(table, tmp / MODELS_FILE, compression="zstd", row_group_size=ROW_GROUP)
+        pq.write_table(table.append_column(pa.field(PARENT_ROWS, PARENT_ROWS_TYPE), parent_rows_of(table)), tmp / MODELS_FILE,
+                       compression="zstd", row_group_size=ROW_GROUP)
         manifest = dict(manifest)
         manifest["rows"] = table.num_rows
         manifest["sha256"] = sha256_file(tmp / MODELS_FILE)

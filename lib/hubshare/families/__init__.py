@@ -119,7 +119,8 @@ def codes(snapshot, rules: Rules | None = None, earlier: tuple | None = None) ->
     if key not in per:
         known = classified(earlier[0], rules) if earlier is not None else None
         hint = (known, earlier[1]) if known is not None else None
-        per[key] = compute(snapshot.select(["id", "base_models"], keep=False), rules or load_rules(), hint, getattr(snapshot, "ids_sorted", None))
+        stored = snapshot.parent_rows() if hasattr(snapshot, "parent_rows") else None
+        per[key] = compute(snapshot.select(["id", "base_models"], keep=False), rules or load_rules(), hint, getattr(snapshot, "ids_sorted", None), stored)
     return per[key]
 
 

@@ -14,7 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import arrays
+from .. import arrays, snapshot
+from ..errors import SnapshotError
 from .rules import Rules, fill_names, id_rules, load_rules, name_codes, org_codes, split_ids
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
@@ -77,19 +78,42 @@ def _jump(nxt: np.ndarray, depths: bool = True) -> tuple[np.ndarray, np.ndarray 
 # --------------------------------------------------------------------------- classification
 
 
-def _flat_parents(table: pa.Table) -> tuple[np.ndarray, pa.ChunkedArray]:
-    """Flattened parent lists without null or empty entries: ``(row, parent_id)``, rows
-    non-decreasing, each row's parents in listed order (the ids left in the chunks they were read in)."""
-    rows, flats, offset = [], [], 0
+def _flat_parents(table: pa.Table, stored: pa.ChunkedArray | None = None) -> tuple[np.ndarray, pa.ChunkedArray, np.ndarray | None]:
+    """Flattened parent lists without null or empty entries: ``(row, parent_id, stored_row)``, rows
+    non-decreasing, each row's parents in listed order (the ids left in the chunks they were read in).
+    ``stored_row`` is each entry's row from ``stored`` (a ``snapshot.PARENT_ROWS`` column of the
+    same rows), None without it."""
+    rows, flats, every, kept, offset = [], [], [], [], 0
     for chunk in table.column("base_models").chunks:
-        row, flat = np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset), pc.list_flatten(chunk)
+        row, flat = _entry_rows(chunk, offset), pc.list_flatten(chunk)
+        every.append(row)
         keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
-        if not pc.all(keep).as_py():
-            row, flat = row[np.asarray(keep, dtype=bool)], flat.filter(keep)
+        k = None if pc.all(keep).as_py() else np.asarray(keep, dtype=bool)
+        if k is not None:
+            row, flat = row[k], flat.filter(keep)
         rows.append(row)
         flats.append(flat)
+        kept.append(k)
         offset += len(chunk)
-    return (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)), pa.chunked_array(flats, pa.string())
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+    if stored is None:
+        return row, pa.chunked_array(flats, pa.string()), None
+    # One stored row per base model, row by row, as save wrote them.
+    parts, offset = [], 0
+    for chunk in stored.chunks:
+        parts.append(_entry_rows(chunk, offset))
+        offset += len(chunk)
+    if not np.array_equal(np.concatenate(parts) if parts else row[:0], np.concatenate(every) if every else row[:0]):
+        raise SnapshotError(f"column '{snapshot.PARENT_ROWS}' does not list one row per base model: save the snapshot again")
+    pos = np.concatenate([np.asarray(c.flatten(), dtype=np.int32) for c in stored.chunks]) if stored.num_chunks else np.zeros(0, dtype=np.int32)
+    if any(k is not None for k in kept):
+        pos = pos[np.concatenate([k if k is not None else np.ones(len(e), dtype=bool) for k, e in zip(kept, every)])]
+    return row, pa.chunked_array(flats, pa.string()), pos
+
+
+def _entry_rows(chunk: pa.Array, offset: int) -> np.ndarray:
+    """The row of each entry of a chunk of lists, counted from ``offset``."""
+    return np.asarray(pc.list_parent_indices(chunk), dtype=np.int32) + np.int32(offset)
 
 
 def _first_per_row(row: np.ndarray, order_key: np.ndarray) -> np.ndarray:
@@ -455,20 +479,21 @@ def _owners(rules: Rules, family: np.ndarray, uploader: np.ndarray, up_rule: np.
 
 
 def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classification, np.ndarray] | None = None,
-            ordered: bool | None = None) -> Classification:
+            ordered: bool | None = None, stored: pa.ChunkedArray | None = None) -> Classification:
     """The classification of every model of a snapshot table, as code arrays.
 
     ``earlier`` (an earlier classification under the same rules, and each row's position in it
     or -1) saves the rules on ids for the ids it holds and the search for the parents of rows
-    that list the same parents as there; the result is the same without it. ``ordered`` says
-    whether the ids are strictly increasing, when the caller knows (None: checked here).
+    that list the same parents as there; ``stored`` (the snapshot's ``PARENT_ROWS``, each listed
+    parent's row as saved) saves that search for every row. The result is the same without them.
+    ``ordered`` says whether the ids are strictly increasing, when the caller knows (None: checked here).
     """
     rules = rules or load_rules()
     n = table.num_rows
     ids = table.column("id") if n else pa.chunked_array([], pa.string())
     if ordered is None:
         ordered = arrays.increasing(ids)  # the ids of a saved snapshot are
-    row, flat = _flat_parents(table)
+    row, flat, stored_pos = _flat_parents(table, stored)
     listed = np.zeros(n, dtype=bool)
     listed[row] = True
 
@@ -483,7 +508,7 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
     # The rules on ids start after the join, which keeps both cores busy on its own.
     with ThreadPoolExecutor(max_workers=2) as pool:
-        found = _parents(row, flat, ids, earlier)
+        found = Parents(row, flat, stored_pos) if stored_pos is not None else _parents(row, flat, ids, earlier)
         id_task = pool.submit(id_codes)
         g = _graph(found, n)
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
