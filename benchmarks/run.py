@@ -72,10 +72,20 @@ def snapshot_path(n: int, seed: int = SEED, cache: Path = CACHE) -> Path:
     from hubshare import snapshot, synthetic
 
     path = cache / f"synthetic-{n}-seed{seed}"
-    if not (path / "manifest.json").exists():
+    if not _current(path):
         table = synthetic.generate(n, seed=seed)
         snapshot.save(table, path, synthetic.manifest(table, path.name, seed), overwrite=True)
     return path
+
+
+def _current(folder: Path) -> bool:
+    """Whether a cached snapshot is complete and in the format ``snapshot.save`` writes now (with
+    each base model's row: a cache made before would time the search it spares)."""
+    import pyarrow.parquet as pq
+
+    from hubshare import snapshot
+
+    return (folder / "manifest.json").exists() and snapshot.PARENT_ROWS in pq.read_schema(folder / snapshot.MODELS_FILE).names
 
 
 # --------------------------------------------------------------------------- hubshare
@@ -281,7 +291,7 @@ def history_path(n: int, months: int = MONTHS, seed: int = SEED, cache: Path = C
     from hubshare import snapshot, synthetic
 
     folder = cache / f"history-{n}-seed{seed}-{months}m"
-    if (folder / f"m{months:02d}" / "manifest.json").exists():
+    if all(_current(folder / f"m{k:02d}") for k in range(months + 1)):
         return folder
     shutil.rmtree(folder, ignore_errors=True)
     import pandas as pd

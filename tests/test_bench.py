@@ -103,6 +103,15 @@ def test_inputs_are_made_in_a_process_of_their_own(bench, tmp_path):
     assert bench.prepare("snapshot", 5_000, tmp_path) == path and (path / "models.parquet").stat().st_mtime_ns == before  # cached
 
 
+def test_a_cached_snapshot_of_the_format_before_is_made_again(bench, tmp_path):
+    import pyarrow.parquet as pq
+
+    path = bench.snapshot_path(5_000, cache=tmp_path)
+    pq.write_table(pq.read_table(path / "models.parquet").drop_columns([snapshot.PARENT_ROWS]), path / "models.parquet")
+    assert not bench._current(path)
+    assert bench.snapshot_path(5_000, cache=tmp_path) == path and snapshot.load(path).parent_rows() is not None
+
+
 def test_the_tools_runs_alternate_after_one_warm_up_each(bench, monkeypatch):
     calls = []
     monkeypatch.setattr(bench, "_in_child", lambda func, path: calls.append(func) or {"func": func, "n": len(calls)})

@@ -347,13 +347,17 @@ def test_save_writes_each_base_models_row_beside_it(tmp_path):
     assert _table(again).column(snapshot.PARENT_ROWS).to_pylist() == [[-1, -1, -1, -1, 0], None, [], [0]]
 
 
-def test_a_snapshot_written_before_the_stored_rows_is_searched(sample):
+def test_a_snapshot_written_before_the_stored_rows_is_searched(tmp_path):
     from hubshare import families
-    from hubshare.families import lineage
 
-    assert sample.parent_rows() is None
-    searched = lineage.compute(sample.select(["id", "base_models"]), stored=None)
-    assert families.codes(sample).family.tolist() == searched.family.tolist()
+    folder = make_snapshot(tmp_path / "s", PARENTS)
+    with_rows = families.codes(snapshot.load(folder))
+    _rewrite(folder, _table(folder).drop_columns([snapshot.PARENT_ROWS]))
+    before = snapshot.load(folder)
+    assert before.parent_rows() is None and snapshot.validate(folder) == []
+    searched = families.codes(before)
+    assert searched.parents.pos.tolist() == with_rows.parents.pos.tolist() == [0, -1, 1, 1]
+    assert searched.family.tolist() == with_rows.family.tolist()
 
 
 def _set_rows(table, rows):
