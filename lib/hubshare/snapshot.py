@@ -151,10 +151,10 @@ class Snapshot:
         return self._ids_sorted
 
     def parent_rows(self) -> pa.ChunkedArray | None:
-        """``PARENT_ROWS`` as the file stores it (one list per row), read and checked now, not kept;
-        None when the file has none or its checksum was not verified on load (``load`` says which).
-        What it holds agrees with the ids only because ``save`` wrote both and the checksum
-        covers them; ``validate`` checks the agreement itself."""
+        """``PARENT_ROWS`` as the file stores it (one list per row), read and its form checked now,
+        not kept; None when the file has none (saved before 2026-12-04) or the snapshot was not
+        loaded from a file. That it agrees with the ids rests on ``save`` having written both and
+        on the checksum ``load`` verified; ``validate`` checks the agreement itself."""
         if not self._stored_parents:
             return None
         part, where = self._read_file((PARENT_ROWS,))
@@ -625,8 +625,7 @@ def load(folder: Path | str | None = None, columns: tuple[str, ...] | None = Non
         ppath = folder / MODELS_FILE
         unread = tuple(c for c in COLUMNS if c not in wanted)
         stored = pq.read_schema(ppath)
-        # Trusted only as far as the checksum vouches for the file that save wrote.
-        stored_parents = PARENT_ROWS in stored.names and manifest is not None and "sha256" in manifest
+        stored_parents = PARENT_ROWS in stored.names
         empty = pa.schema([stored.field(c) for c in unread if c in stored.names]).empty_table()
         problems += _problems_in_table(empty, paths.relative(ppath), unread, rows=table.num_rows)
     if problems:

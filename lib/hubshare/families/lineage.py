@@ -506,7 +506,7 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
         return uploader, up_rule, own_name
 
     # Steps that do not need each other's results run side by side: Arrow and NumPy release the GIL.
-    # The rules on ids start after the join, which keeps both cores busy on its own.
+    # The rules on ids start after the join (when the parents are searched), which keeps both cores busy on its own.
     with ThreadPoolExecutor(max_workers=2) as pool:
         found = Parents(row, flat, stored_pos) if stored_pos is not None else _parents(row, flat, ids, earlier)
         id_task = pool.submit(id_codes)
