@@ -33,8 +33,8 @@ def _memory_pool() -> None:
     pyarrow is not imported yet); Python's calls take the pool set here.
 
     A fresh page costs a fault on this machine, so what counts is that freed memory is used
-    again (``_malloc_thresholds`` too). Arrow's default pool, mimalloc, hands freed pages back to the system soon after;
-    jemalloc keeps them, but only for Arrow, not for NumPy; the system allocator shares them
+    again (``_malloc_thresholds`` too). Arrow's default pool, mimalloc, hands freed pages back to
+    the system soon after; jemalloc keeps them, but only for Arrow, not for NumPy; the system allocator shares them
     with NumPy, and with one arena the threads share them too. Presets at 2.5 million models peaked
     at 570–642 MB this way against 751–827 MB with jemalloc, in no more time, and twelve months at
     1.40 GB against 1.62–1.64 GB in 10.2–10.6 s against 10.6–12.1 s (benchmarks/README.md, "One heap
@@ -75,7 +75,7 @@ def _malloc_thresholds(mmap: int = 64 << 20, trim: int = 256 << 20) -> tuple[boo
     that size is freed) and unmaps it when freed, and hands the heap's free top back beyond twice
     that: arrays of 2.5 million rows made, freed and made again cost fresh pages each time. At 2.5
     million models the eight Definitions took 0.14–0.20 s against 0.18–0.25 s (nine alternated
-    pairs), twelve months 10.5–10.9 s against 11.2–11.9 s, with peaks within 10–40 MB of before
+    pairs), twelve months 10.5–10.9 s against 11.2–11.9 s, with peaks 10–65 MB above before
     (benchmarks/README.md, "Freed memory used again"). The price: a process keeps up to
     ``trim`` bytes it has freed until it needs them again or exits."""
     return _mallopt(M_MMAP_THRESHOLD, mmap), _mallopt(M_TRIM_THRESHOLD, trim)
