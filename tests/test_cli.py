@@ -242,3 +242,75 @@ def test_every_command_that_attributes_defaults_to_the_uploader():
             for a in sub._actions:
                 if "--attribution" in a.option_strings:
                     assert a.default == "uploader" and "(default: uploader)" in a.help, name
+
+
+SHARES_OPTIONS = [
+    [], ["--json"], ["--by", "org"], ["--by", "region", "--attribution", "lineage"], ["--universe", "llm", "--attribution", "lineage"],
+    ["--universe", "atom"], ["--universe", "atom", "--by", "org", "--attribution", "lineage"], ["--metric", "downloads_all_time", "--by", "region"],
+]
+
+
+def test_shares_imports_no_pandas(tmp_path):
+    # ``hubshare shares`` tells Arrow that pandas is absent (a third of its time at census size):
+    # that is only right while nothing it runs imports pandas or gives Arrow a pandas object.
+    import subprocess
+    import sys
+
+    census, _ = _synthetic_pair(tmp_path)
+    cases = [[SAMPLE, *o] for o in SHARES_OPTIONS if "downloads_all_time" not in o] + [[str(census), *o] for o in SHARES_OPTIONS]
+    code = (
+        "import contextlib, io, json, sys\nfrom hubshare import cli\nseen = []\n"
+        f"for snap, *options in {cases!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "        code = cli.main(['shares', '--snapshot', snap, *options])\n"
+        "    seen.append([code, len(out.getvalue()), 'pandas' in sys.modules])\n"
+        "print(json.dumps(seen))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout)
+    assert len(seen) == len(cases) and all(c == 0 and printed > 100 for c, printed, _ in seen), out.stderr
+    assert not [case for case, (_, _, imported) in zip(cases, seen) if imported]
+
+
+@pytest.mark.parametrize("options", [[], ["--by", "region", "--attribution", "lineage"], ["--universe", "atom", "--by", "org"]])
+def test_shares_prints_the_table_as_pandas_would(options):
+    from hubshare import fmt, metrics, snapshot
+
+    r = run_cli("shares", "--snapshot", SAMPLE, *options)
+    assert r.returncode == 0, r.stderr
+    by = options[options.index("--by") + 1] if "--by" in options else "family"
+    universe = options[options.index("--universe") + 1] if "--universe" in options else "all"
+    attribution = options[options.index("--attribution") + 1] if "--attribution" in options else "uploader"
+    t = metrics.shares(snapshot.load(SAMPLE), metrics.Definition(universe, attribution, "downloads_30d"), by=by)
+    shown = t.rows.assign(downloads=t.rows["downloads"].map(fmt.count), share=t.rows["share"].map(fmt.percent),
+                          rank=t.rows["rank"].astype("string").fillna(""))
+    assert shown[["rank", "name", "downloads", "share", "models"]].to_string(index=False) in r.stdout
+
+
+def test_shares_csv_has_the_rows_of_the_json():
+    import io
+
+    import pandas as pd
+
+    r = run_cli("shares", "--snapshot", SAMPLE, "--csv")
+    assert r.returncode == 0 and r.stdout.startswith("#"), r.stderr
+    table = pd.read_csv(io.StringIO(r.stdout), comment="#")
+    rows = json.loads(run_cli("shares", "--snapshot", SAMPLE, "--json").stdout)["rows"]
+    assert table["name"].tolist() == [x["name"] for x in rows] and table["downloads"].tolist() == [x["downloads"] for x in rows]
+    assert table["rank"].isna().tolist() == [x["rank"] is None for x in rows]
+
+
+def test_arrow_told_that_pandas_is_absent_still_converts_to_pandas():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, pyarrow as pa\nfrom hubshare.cli import commands\n"
+        "commands._arrow_without_pandas()\npa.array(np.arange(3)).to_numpy()\nprint('pandas' in sys.modules)\n"
+        "frame = pa.table({'a': [1, 2]}).to_pandas()\nimport pandas as pd\n"
+        "print(type(frame).__name__, pa.array(pd.Series(pd.Categorical(['x', 'y']))).type)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, second = out.stdout.splitlines()
+    assert first == "False"
+    assert second.startswith("DataFrame dictionary<")  # once asked again, Arrow reads pandas objects as such

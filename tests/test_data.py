@@ -71,3 +71,42 @@ def test_a_families_region_that_disagrees_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "FAMILIES_CSV", bad)
     with pytest.raises(ReferenceDataError, match=r"tiiuae \(eu here, other in regions.csv\)"):
         families.load_rules(bad)
+
+
+def test_every_shipped_csv_reads_as_pandas_reads_it():
+    # Reference tables are read without pandas (``read_rows``) and as DataFrames (``read_table``):
+    # both must see what pandas' own reader sees.
+    import pandas as pd
+
+    files = sorted(paths.DATA.rglob("*.csv"))
+    assert len(files) >= 5
+    for path in files:
+        expected = pd.read_csv(path, dtype=str, keep_default_na=False)
+        table, _, problems = datafiles.read_table(path, (), ())
+        pd.testing.assert_frame_equal(table, expected)
+        rows, _, _ = datafiles.read_rows(path, (), ())
+        assert list(rows) == list(expected.columns) and all(rows[c] == expected[c].tolist() for c in rows)
+
+
+def test_a_broken_csv_is_one_readable_error(tmp_path):
+    import pytest
+
+    from hubshare.errors import ReferenceDataError
+
+    cases = {
+        "a,b\n1,2,3\n": "data row 1 has 3 cells, the header 2",
+        "a,b\n1,2\n3\n": "data row 2 has 1 cells, the header 2",
+        "a,a\n1,2\n": "a column name repeats",
+        "": "no header",
+        'a,b\n"1,2\n': "unreadable",
+        "a,c\n1,2\n": "column(s) b missing",
+    }
+    for k, (text, message) in enumerate(cases.items()):
+        path = tmp_path / f"t{k}.csv"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(ReferenceDataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            datafiles.read_rows(path, ("a", "b"), ())
+    path = tmp_path / "ok.csv"
+    path.write_bytes("\ufeffa,b\n\nx, \n\n".encode())  # a byte-order mark, blank lines, a blank cell
+    rows, where, problems = datafiles.read_rows(path, ("a", "b"), ("b",))
+    assert rows == {"a": ["x"], "b": [" "]} and problems == ["column 'b' is empty in 1 rows"]

@@ -149,3 +149,16 @@ def test_every_model_of_atoms_list_has_an_organisation_and_a_region():
     assert regions.sort_index().to_dict() == expected.sort_index().to_dict()
     orgs = metrics.shares(snap, metrics.PRESETS["atom-uploader-30d"], by="org").rows
     assert orgs["models"].sum() == 1617 and len(orgs) == 36
+
+
+def test_a_share_table_is_the_same_as_lists_and_as_a_frame(sample):
+    t = metrics.shares(sample, metrics.PRESETS["all-uploader-30d"], by="family")
+    rows = t.rows
+    assert rows.columns.tolist() == ["name", "downloads", "share", "rank", "models"]
+    assert [str(d) for d in rows.dtypes] == ["str", "int64", "float64", "Int64", "int64"]
+    assert rows["name"].tolist() == t.names and rows["downloads"].tolist() == t.downloads and rows["models"].tolist() == t.models
+    assert rows["rank"].isna().tolist() == [r is None for r in t.rank] == [n == metrics.OTHER for n in t.names]
+    assert t.rank[:-1] == list(range(1, len(t.names))) and t.names[-1] == metrics.OTHER
+    assert t.downloads[:-1] == sorted(t.downloads[:-1], reverse=True) and sum(t.downloads) == t.total
+    assert t.share == [d / t.total for d in t.downloads]
+    assert t.share_of("Qwen") == t.share[t.names.index("Qwen")] and t.downloads_of("no such family") == 0

@@ -64,3 +64,16 @@ def test_the_gguf_exercise_falls_back_on_the_library_without_tags(tmp_path):
     snap = snapshot.load(make_snapshot(tmp_path / "s", records))
     assert not exercises.has_tags(snap) and exercises.gguf_share(snap) == 0.3
     assert "counted by library_name alone" in exercises.check(1, 0.3, snap)
+
+
+@pytest.mark.parametrize("columns", [
+    {"rank": ["1", "2", ""], "name": ["Qwen", "gpt-oss", "no family"], "downloads": ["2.11B", "409.2M", "18.34B"], "models": [1285, 187, 2495834]},
+    {"name": ["a"], "share": ["100.0%"], "models": [25]},
+    {"models": [1, 12345678], "name": ["a", "b"]},
+    {"models": [-5, 3], "text": ["1", "22"]},
+    {"rank": ["", ""], "name": ["", "x y"]},
+])
+def test_text_table_is_laid_out_as_pandas_lays_out_a_frame_of_text(columns):
+    # ``hubshare shares`` prints without pandas: its table must read as the frames the other commands print.
+    assert fmt.text_table(columns) == pd.DataFrame(columns).to_string(index=False)
+    assert fmt.text_table({"name": [], "downloads": []}) == "name downloads"  # where pandas says "Empty DataFrame"

@@ -9,41 +9,63 @@ itself and one deliberate command; its description in the README is still writte
 
 from __future__ import annotations
 
+import csv
 import re
-import subprocess
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import paths
 from .errors import ReferenceDataError
 from .snapshot import sha256_file
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 ROW = re.compile(r"^\|\s*([^|\s]+)\s*\|\s*([0-9a-f]{64})\s*\|$")
 SECTION = "## Checksums"
 
 
-def read_table(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> tuple[pd.DataFrame, str, list[str]]:
-    """Read a CSV of strings; returns ``(table, name for messages, problems)``.
+def read_rows(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> tuple[dict[str, list[str]], str, list[str]]:
+    """Read a CSV of strings as its columns (header name → cells, in file order); returns
+    ``(columns, name for messages, problems)``. Blank lines are skipped; a cell left empty is "".
 
-    Raises ``ReferenceDataError`` when the file cannot be read or lacks a column; lists empty cells
-    of the ``required`` columns as problems for the caller to report with its own.
+    Raises ``ReferenceDataError`` when the file cannot be read, a row has more or fewer cells than
+    the header, a column name repeats or a column of ``columns`` is missing; lists empty cells of
+    the ``required`` columns as problems for the caller to report with its own.
     """
     where = paths.relative(path)
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            lines = [row for row in csv.reader(f, strict=True) if row]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ReferenceDataError(f"{where}: unreadable ({exc})") from None
-    missing = [c for c in columns if c not in table.columns]
+    if not lines:
+        raise ReferenceDataError(f"{where}: unreadable (no header)")
+    header, body = lines[0], lines[1:]
+    if len(set(header)) < len(header):
+        raise ReferenceDataError(f"{where}: unreadable (a column name repeats in the header: {', '.join(header)})")
+    bad = next((k for k, row in enumerate(body) if len(row) != len(header)), None)
+    if bad is not None:
+        raise ReferenceDataError(f"{where}: unreadable (data row {bad + 1} has {len(body[bad])} cells, the header {len(header)})")
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ReferenceDataError(f"{where}: column(s) {', '.join(missing)} missing")
+    table = {name: [row[k] for row in body] for k, name in enumerate(header)}
     problems = []
     for col in required:
-        n = int((table[col].str.strip() == "").sum())
+        n = sum(not cell.strip() for cell in table[col])
         if n:
             problems.append(f"column '{col}' is empty in {n} rows")
     return table, where, problems
+
+
+def read_table(path: Path, columns: tuple[str, ...], required: tuple[str, ...]) -> tuple[pd.DataFrame, str, list[str]]:
+    """``read_rows`` as a DataFrame of strings: ``(table, name for messages, problems)``."""
+    import pandas as pd
+
+    table, where, problems = read_rows(path, columns, required)
+    return pd.DataFrame({name: pd.array(cells, dtype="str") for name, cells in table.items()}), where, problems
 
 
 def listed(readme: Path | None = None) -> dict[str, str]:
@@ -56,6 +78,8 @@ def listed(readme: Path | None = None) -> dict[str, str]:
 def shipped() -> set[str]:
     """The data files the repository ships: those tracked by git (snapshots a user imports or
     refreshes into data/snapshots/ are theirs, not shipped), or every file outside git."""
+    import subprocess  # here, not at the top: a command reading reference tables need not import it
+
     r = subprocess.run(["git", "ls-files", "-z", "data"], capture_output=True, text=True, cwd=paths.ROOT)
     if r.returncode == 0 and r.stdout:
         names = {n.removeprefix("data/") for n in r.stdout.split("\0") if n}

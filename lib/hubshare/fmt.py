@@ -58,6 +58,26 @@ def percent(share: float | None, digits: int = 1) -> str:
     return f"{100 * share:.{digits}f}%"
 
 
+def text_table(columns: dict[str, list]) -> str:
+    """Columns as a text table, laid out as ``DataFrame.to_string(index=False)`` lays them out: a
+    header line, then one line per row, each column right-aligned to its widest cell, one space
+    between columns; a column of integers keeps one more space before its name, for a sign.
+
+    >>> print(text_table({"rank": ["1", ""], "name": ["Qwen", "no family"], "models": [25, 1]}))
+    rank      name  models
+       1      Qwen      25
+         no family       1
+    """
+    texts, widths = [], []
+    for name, cells in columns.items():
+        numbers = bool(cells) and all(isinstance(c, int) and not isinstance(c, bool) for c in cells)
+        texts.append([str(c) for c in cells])
+        widths.append(max([len(name) + numbers, *map(len, texts[-1])]))
+    lines = [" ".join(name.rjust(w) for name, w in zip(columns, widths))]
+    lines += [" ".join(c.rjust(w) for c, w in zip(row, widths)) for row in zip(*texts)]
+    return "\n".join(lines)
+
+
 def table(frame, counts=(), shares=()):
     """A copy of ``frame`` with count and share columns formatted for display."""
     out = frame.copy()

@@ -33,16 +33,19 @@ import itertools
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import arrays, families, reference
 from .errors import DefinitionError
 from .snapshot import Snapshot
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UNIVERSES = ("all", "llm", "atom", "gguf", "list")
 PRESET_UNIVERSES = ("all", "llm", "atom")
@@ -157,16 +160,20 @@ def grid(metrics: tuple[str, ...] = METRICS, universes: tuple[str, ...] = PRESET
 
 @dataclass
 class ShareTable:
-    """Totals, shares and ranks under one Definition.
-
-    ``rows`` has columns ``name``, ``downloads``, ``share`` (0–1), ``rank`` (families ranked,
-    "no family" last and unranked) and ``models`` (repos counted).
+    """Totals, shares and ranks under one Definition, one entry per name (family, organisation
+    or region) in rank order: ``names``, ``downloads``, ``share`` (0–1), ``rank`` (from 1; None
+    for "no family", last and unranked) and ``models`` (repos counted). ``rows`` is the same as
+    a DataFrame.
     """
 
     definition: Definition
     by: str
     total: int
-    rows: pd.DataFrame
+    names: list[str]
+    downloads: list[int]
+    share: list[float]
+    rank: list[int | None]
+    models: list[int]
     snapshot_label: str = ""
     snapshot_date: str = ""
     models_counted: int = 0
@@ -174,15 +181,32 @@ class ShareTable:
     coverage: str = "census"
     """What the snapshot covers (``Snapshot.coverage``): shares of a sample or subset are of its repos."""
 
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The table as a DataFrame: columns ``name``, ``downloads``, ``share``, ``rank``
+        (nullable integers) and ``models``."""
+        import pandas as pd
+
+        return pd.DataFrame({
+            "name": pd.array(self.names, dtype="str"),
+            "downloads": np.array(self.downloads, dtype=np.int64),
+            "share": np.array(self.share, dtype=np.float64),
+            "rank": pd.array(self.rank, dtype="Int64"),
+            "models": np.array(self.models, dtype=np.int64),
+        })
+
+    def _at(self, name: str) -> int | None:
+        return next((k for k, n in enumerate(self.names) if n == name), None)
+
     def share_of(self, name: str) -> float:
         """Share (0–1) of one name (family, organisation or region); 0 when absent."""
-        hit = self.rows.loc[self.rows["name"] == name, "share"]
-        return float(hit.iloc[0]) if len(hit) else 0.0
+        k = self._at(name)
+        return 0.0 if k is None else self.share[k]
 
     def downloads_of(self, name: str) -> int:
         """Downloads of one name (family, organisation or region); 0 when absent."""
-        hit = self.rows.loc[self.rows["name"] == name, "downloads"]
-        return int(hit.iloc[0]) if len(hit) else 0
+        k = self._at(name)
+        return 0 if k is None else self.downloads[k]
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (``shares --json``): Definition, snapshot, coverage, totals and rows."""
@@ -195,8 +219,8 @@ class ShareTable:
             "models_counted": self.models_counted,
             "models_without_metric": self.models_without_metric,
             "rows": [
-                {"name": r.name, "downloads": int(r.downloads), "share": float(r.share), "rank": None if pd.isna(r.rank) else int(r.rank), "models": int(r.models)}
-                for r in self.rows.itertuples(index=False)
+                {"name": n, "downloads": d, "share": s, "rank": r, "models": m}
+                for n, d, s, r, m in zip(self.names, self.downloads, self.share, self.rank, self.models)
             ],
         }
 
@@ -445,18 +469,18 @@ def shares(snap: Snapshot, definition: Definition, by: str = "family") -> ShareT
     # Integer sums: float weights are exact below 2**53, far above any download total.
     totals = np.rint(totals).astype(np.int64)
     total = int(totals.sum())
-    rows = pd.DataFrame({"name": names, "downloads": totals, "models": models})
-    rows = rows[(rows["models"] > 0) | (rows["name"] == OTHER)]
-    rows["share"] = rows["downloads"] / total if total else 0.0
-    named = rows[rows["name"] != OTHER].sort_values(["downloads", "name"], ascending=[False, True])
-    named = named.assign(rank=pd.array(np.arange(1, len(named) + 1), dtype="Int64"))
-    other = rows[rows["name"] == OTHER].assign(rank=pd.array([pd.NA] * int((rows["name"] == OTHER).sum()), dtype="Int64"))
-    rows = pd.concat([named, other], ignore_index=True)[["name", "downloads", "share", "rank", "models"]]
+    # Names with a count, ranked by downloads then name; "no family" last, unranked, always shown.
+    named = sorted((k for k, name in enumerate(names) if models[k] > 0 and name != OTHER), key=lambda k: (-totals[k], names[k]))
+    order = named + [k for k, name in enumerate(names) if name == OTHER]
     return ShareTable(
         definition=definition,
         by=by,
         total=total,
-        rows=rows,
+        names=[names[k] for k in order],
+        downloads=[int(totals[k]) for k in order],
+        share=[int(totals[k]) / total if total else 0.0 for k in order],
+        rank=[k + 1 if k < len(named) else None for k in range(len(order))],
+        models=[int(models[k]) for k in order],
         snapshot_label=snap.label,
         snapshot_date=snap.date,
         models_counted=int(models.sum()),
@@ -481,6 +505,8 @@ def share_grid(snap: Snapshot, family: str, definitions: list[Definition] | None
     Definitions whose metric the snapshot lacks, or whose universe has no downloads on it, appear
     with ``share`` empty and a ``note``.
     """
+    import pandas as pd
+
     records = []
     for d in definitions or grid():
         try:
@@ -501,6 +527,8 @@ def breakdown(snap: Snapshot, column: str, metric: str = "downloads_30d", top: i
     The ``top`` values by downloads, then the rest summed as "(other)" and missing values as
     "(none)". Columns: ``value``, ``downloads``, ``share``, ``models``.
     """
+    import pandas as pd
+
     frame = pd.DataFrame({"value": snap.column(column).to_pandas(), "downloads": snap.column(metric).to_pandas()})
     frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), "(none)")
     g = frame.groupby("value", sort=False).agg(downloads=("downloads", "sum"), models=("downloads", "size"))
@@ -526,6 +554,8 @@ def concentration(snap: Snapshot, metric: str = "downloads_30d") -> tuple[pd.Dat
     Returns the summary table and the cumulative share curve (models sorted by downloads,
     largest first), for plotting.
     """
+    import pandas as pd
+
     values = np.sort(np.asarray(snap.column(metric).drop_null(), dtype=np.float64))[::-1]
     total = values.sum()
     curve = np.cumsum(values) / total if total else np.zeros(len(values))

@@ -298,8 +298,9 @@ class Snapshot:
 
     @property
     def date(self) -> str:
-        """The listing date as ``YYYY-MM-DD``, for footnotes."""
-        return self.taken_at.strftime("%Y-%m-%d")
+        """The listing date (UTC) as ``YYYY-MM-DD``, for footnotes."""
+        # Read without pandas: ``hubshare shares`` imports none (``cli.commands``).
+        return datetime.fromisoformat(self.manifest["created_at"]).astimezone(UTC).strftime("%Y-%m-%d")
 
     @property
     def is_sample(self) -> bool:

@@ -41,6 +41,34 @@ def _loading(path: str | None) -> Future:
         pool.shutdown(wait=False)  # the load runs on; nothing waits for it here
 
 
+def _arrow_without_pandas() -> None:
+    """Tell Arrow that pandas is absent, for a command that makes no pandas object. Arrow's first
+    conversion imports pandas (0.3 s, a third of ``hubshare shares`` at census size) only to ask
+    whether a value is one of pandas' objects; it asks once per process and keeps the answer, so
+    pandas objects given to Arrow afterwards would be read as plain sequences (such a command
+    gives none: ``tests/test_cli.py``). Converting to pandas (``to_pandas``) asks again."""
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    refuse = _NoPandas()
+    sys.meta_path.insert(0, refuse)
+    try:
+        pa.array([])
+    finally:
+        sys.meta_path.remove(refuse)
+
+
+class _NoPandas:
+    """An import finder that makes ``import pandas`` fail (``_arrow_without_pandas``). A ``None``
+    in ``sys.modules`` would not do: Arrow's compiled import takes it for the module."""
+
+    def find_spec(self, name: str, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is left out of this command", name=name)
+        return None
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -80,13 +108,15 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 def cmd_shares(args: argparse.Namespace) -> int:
     """``hubshare shares``: totals, shares and ranks under one Definition."""
+    if not getattr(args, "csv", False):  # the CSV is written by pandas; the table and JSON need none
+        _arrow_without_pandas()
     loaded = _loading(args.snapshot)
     from .. import metrics
 
     snap = loaded.result()
     d = metrics.Definition(args.universe, args.attribution, args.metric)
     t = metrics.shares(snap, d, by=args.by)
-    if output.as_data(args, t.rows, f"{snap.source_text}; snapshot {snap.label} ({snap.date}, a {snap.coverage}); {d.label}; by {args.by}",
+    if output.as_data(args, lambda: t.rows, f"{snap.source_text}; snapshot {snap.label} ({snap.date}, a {snap.coverage}); {d.label}; by {args.by}",
                       t.to_dict):
         return 0
     print(f"{snap.label} ({snap.date}) · {d.label}" + (f" · by {args.by}" if args.by != "family" else ""))
@@ -94,12 +124,13 @@ def cmd_shares(args: argparse.Namespace) -> int:
         print(f"a {snap.coverage}, not a census: shares are shares of the {snap.coverage}'s repos")
     if d.universe == "atom":
         print(_atom_coverage(snap))
-    shown = t.rows.assign(
-        downloads=t.rows["downloads"].map(fmt.count),
-        share=t.rows["share"].map(fmt.percent),
-        rank=t.rows["rank"].astype("string").fillna(""),
-    )
-    output.print_table(shown[["rank", "name", "downloads", "share", "models"]])
+    print(fmt.text_table({
+        "rank": ["" if r is None else str(r) for r in t.rank],
+        "name": t.names,
+        "downloads": [fmt.count(n) for n in t.downloads],
+        "share": [fmt.percent(s) for s in t.share],
+        "models": t.models,
+    }))
     print(f"total: {fmt.count(t.total)} downloads over {t.models_counted} models"
           + (f" ({t.models_without_metric} without the metric left out)" if t.models_without_metric else ""))
     return 0

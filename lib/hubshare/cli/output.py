@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +35,12 @@ def print_csv(frame: pd.DataFrame, about: str) -> None:
         sys.stdout.write(write_csv(frame, Path(tmp) / "table.csv", about).read_text(encoding="utf-8"))
 
 
-def as_data(args, table: pd.DataFrame, about: str, json_value: Any) -> bool:
-    """With ``--csv``, ``table`` as CSV under ``# about``; with ``--json``, ``json_value`` (made
-    when called, if it is a function); whether either was printed (the command then prints no text)."""
+def as_data(args, table: pd.DataFrame | Callable[[], pd.DataFrame], about: str, json_value: Any) -> bool:
+    """With ``--csv``, ``table`` as CSV under ``# about``; with ``--json``, ``json_value``; each
+    made when called, if it is a function. Whether either was printed (the command then prints no
+    text)."""
     if getattr(args, "csv", False):
-        print_csv(table, about)
+        print_csv(table() if callable(table) else table, about)
         return True
     if getattr(args, "json", False):
         print_json(json_value() if callable(json_value) else json_value)

@@ -45,12 +45,15 @@ them.
 from __future__ import annotations
 
 import weakref
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 
 from .lineage import FLAGS, Classification, compute
 from .rules import FAMILY_REGIONS, RULE_COLUMNS, SCOPES, Rules, load_rules, name_codes, org_codes, split_ids
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "FLAGS", "OUTPUT_COLUMNS", "FAMILY_REGIONS", "RULE_COLUMNS", "SCOPES", "Classification", "Rules", "classified", "classify", "classify_ids",
@@ -137,6 +140,8 @@ def lineage_chain(snapshot, model_id: str, max_steps: int = 50) -> list[str]:
     ['mudler/Qwopus3.6-35B-A3B-v1-APEX-GGUF', 'Jackrong/Qwopus3.6-35B-A3B-v1', 'unsloth/Qwen3.6-35B-A3B',
      'Qwen/Qwen3.6-35B-A3B']
     """
+    import pandas as pd
+
     parent = classify(snapshot).set_index("id")["parent"]
     chain = [model_id]
     while len(chain) <= max_steps:

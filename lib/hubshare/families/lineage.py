@@ -8,15 +8,18 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import arrays, snapshot
 from ..errors import SnapshotError
 from .rules import Rules, fill_names, id_rules, load_rules, name_codes, org_codes, split_ids
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FLAGS = ("self-reference", "cycle", "missing-parent", "mixed-merge")
 
@@ -228,9 +231,11 @@ class Classification:
 
     def frame(self) -> pd.DataFrame:
         """The classification table (see ``classify_table`` for its columns)."""
+        import pandas as pd
+
         rules, n = self.rules, len(self)
         pool = pa.chunked_array([*self.ids.chunks, self.uniq], pa.string())
-        orgs = list(rules.table["org"])
+        orgs = [r.org for r in rules.rows]
         org_names = list(dict.fromkeys(orgs))
         rule_to_org = np.array([org_names.index(o) for o in orgs] + [-1], dtype=np.int64)
         fam_region = [rules.region_of[f] for f in rules.families]
@@ -472,7 +477,7 @@ def _owners(rules: Rules, family: np.ndarray, uploader: np.ndarray, up_rule: np.
     root_fam_org = np.where(chains.ends_outside, uniq_org[safe] if len(uniq_org) else -1, uploader[chains.end])
     root_rule = np.where(chains.ends_outside, uniq_org_rule[safe] if len(uniq_org) else -1, up_rule[chains.end])
     # Families are numbered in order of first appearance in the rules, so each one's first row is:
-    first_rule = np.array([*rules.table.drop_duplicates("family").index, -1], dtype=np.int16)
+    first_rule = np.array([*rules.first_row.values(), -1], dtype=np.int16)
     owner = first_rule[np.where(family < 0, len(rules.families), family)]
     owner = np.where((root_fam_org == family) & (family >= 0), root_rule, owner)
     return np.where(uploader >= 0, up_rule, owner)

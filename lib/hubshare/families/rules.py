@@ -5,18 +5,22 @@ its organisation's family and its name's family. See ``hubshare.families`` for t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import arrays, paths, reference
-from ..datafiles import read_table
+from ..datafiles import read_rows
 from ..errors import ReferenceDataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FAMILY_REGIONS = ("us", "china", "eu", "other")
 """The regions a family of ``families.csv`` may have (a family has one; ``reference.REGIONS``
@@ -25,35 +29,61 @@ SCOPES = ("all", "pattern")
 RULE_COLUMNS = ("family", "org", "region", "org_scope", "name_pattern", "notes")
 
 
+class Rule(NamedTuple):
+    """One row of ``families.csv``: a (family, organisation) pair."""
+
+    family: str
+    org: str
+    region: str
+    org_scope: str
+    name_pattern: str
+    notes: str
+
+
 @dataclass(frozen=True)
 class Rules:
-    """The family rules, validated. ``table`` has one row per (family, organisation)."""
+    """The family rules, validated: ``rows`` in file order, one per (family, organisation)."""
 
-    table: pd.DataFrame
+    rows: tuple[Rule, ...]
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame of strings (columns ``RULE_COLUMNS``)."""
+        import pandas as pd
+
+        return pd.DataFrame({c: pd.array([r[k] for r in self.rows], dtype="str") for k, c in enumerate(RULE_COLUMNS)})
 
     @property
     def families(self) -> list[str]:
         """Family names in file order (the order of precedence of name rules)."""
-        return list(dict.fromkeys(self.table["family"]))
+        return list(dict.fromkeys(r.family for r in self.rows))
 
     @property
     def region_of(self) -> dict[str, str]:
         """Each family's region (us, china, eu, other)."""
-        return dict(zip(self.table["family"], self.table["region"]))
+        return {r.family: r.region for r in self.rows}
+
+    @property
+    def first_row(self) -> dict[str, int]:
+        """Each family's first row in file order."""
+        out: dict[str, int] = {}
+        for k, r in enumerate(self.rows):
+            out.setdefault(r.family, k)
+        return out
 
     @property
     def first_org(self) -> dict[str, str]:
         """Each family's first organisation in file order: where a family's name points."""
-        return self.table.drop_duplicates("family").set_index("family")["org"].to_dict()
+        return {f: self.rows[k].org for f, k in self.first_row.items()}
 
     @property
     def name_pattern(self) -> dict[str, str]:
         """Each family's name pattern (a regular expression on the part of an id after the slash)."""
-        return self.table.drop_duplicates("family").set_index("family")["name_pattern"].to_dict()
+        return {f: self.rows[k].name_pattern for f, k in self.first_row.items()}
 
     def orgs(self, family: str) -> list[str]:
         """The organisations of one family, in file order."""
-        return self.table.loc[self.table["family"] == family, "org"].tolist()
+        return [r.org for r in self.rows if r.family == family]
 
 
 def load_rules(path: Path | str | None = None, *, check_regions: bool = True) -> Rules:
@@ -64,28 +94,37 @@ def load_rules(path: Path | str | None = None, *, check_regions: bool = True) ->
     return _load_rules_cached(str(path), path.stat().st_mtime_ns if path.exists() else 0, check_regions)
 
 
+def _repeated(pairs: list[tuple[str, str]]) -> list[str]:
+    """The keys of ``(key, value)`` pairs with more than one value, sorted."""
+    seen: dict[str, set[str]] = {}
+    for key, value in pairs:
+        seen.setdefault(key, set()).add(value)
+    return sorted(k for k, v in seen.items() if len(v) > 1)
+
+
 @lru_cache(maxsize=8)
 def _load_rules_cached(path_str: str, _mtime: int, check_regions: bool = True) -> Rules:
-    table, where, problems = read_table(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
-    n = int((~table["region"].isin(FAMILY_REGIONS)).sum())
+    cells, where, problems = read_rows(Path(path_str), RULE_COLUMNS, ("family", "org", "region", "org_scope", "name_pattern"))
+    rows = tuple(Rule(*r) for r in zip(*(cells[c] for c in RULE_COLUMNS)))
+    n = sum(r.region not in FAMILY_REGIONS for r in rows)
     if n:
         problems.append(f"column 'region' is not one of {', '.join(FAMILY_REGIONS)} in {n} rows")
-    n = int((~table["org_scope"].isin(SCOPES)).sum())
+    n = sum(r.org_scope not in SCOPES for r in rows)
     if n:
         problems.append(f"column 'org_scope' is not one of {', '.join(SCOPES)} in {n} rows")
-    n = int(table.duplicated(["family", "org"]).sum())
+    n = sum(k - 1 for k in Counter((r.family, r.org) for r in rows).values())
     if n:
         problems.append(f"{n} rows repeat a (family, org) pair")
-    regions = table.groupby("family")["region"].nunique()
-    if (regions > 1).any():
-        problems.append(f"families with more than one region: {', '.join(regions[regions > 1].index)}")
-    patterns = table.groupby("family")["name_pattern"].nunique()
-    if (patterns > 1).any():
-        problems.append(f"families with more than one name_pattern: {', '.join(patterns[patterns > 1].index)}")
-    shared = table[table.duplicated("org", keep=False)]
-    if (shared["org_scope"] == "all").any():
+    several = _repeated([(r.family, r.region) for r in rows])
+    if several:
+        problems.append(f"families with more than one region: {', '.join(several)}")
+    several = _repeated([(r.family, r.name_pattern) for r in rows])
+    if several:
+        problems.append(f"families with more than one name_pattern: {', '.join(several)}")
+    per_org = Counter(r.org for r in rows)
+    if any(per_org[r.org] > 1 and r.org_scope == "all" for r in rows):
         problems.append("an organisation shared by several families must use org_scope 'pattern'")
-    for pat in table["name_pattern"].unique():
+    for pat in dict.fromkeys(r.name_pattern for r in rows):
         try:
             re.compile(pat)
             pc.match_substring_regex(pa.array(["x"]), pat)
@@ -95,18 +134,18 @@ def _load_rules_cached(path_str: str, _mtime: int, check_regions: bool = True) -
         # Regions of organisations have one source of truth, data/reference/regions.csv.
         table_regions = reference.regions()
         off = [f"{r.org} ({r.region} here, {table_regions.get(r.org, 'missing')} in regions.csv)"
-               for r in table.itertuples() if table_regions.get(r.org) != r.region]
+               for r in rows if table_regions.get(r.org) != r.region]
         if off:
             problems.append("region differs from data/reference/regions.csv for " + ", ".join(off))
     if problems:
         raise ReferenceDataError(f"{where}: " + "; ".join(problems))
-    return Rules(table=table.reset_index(drop=True))
+    return Rules(rows=rows)
 
 
 # --------------------------------------------------------------------------- rules on ids
 #
 # Families and organisations are handled as integer codes: a family code indexes
-# ``Rules.families`` and an organisation code indexes ``Rules.table`` rows; -1 means none.
+# ``Rules.families`` and an organisation code indexes ``Rules.rows``; -1 means none.
 
 
 def split_ids(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -139,14 +178,13 @@ def org_codes(ns: pa.Array, name: pa.Array, rules: Rules) -> tuple[np.ndarray, n
     codes = np.asarray(enc.indices.fill_null(-1), dtype=np.int64)
     lookup = {v: k for k, v in enumerate(enc.dictionary.to_pylist())}
     findex = _family_index(rules)
-    table = rules.table
     wanted = np.zeros(len(lookup) + 1, dtype=bool)  # the last slot stands for a null namespace
-    wanted[[lookup[o] for o in table["org"] if o in lookup]] = True
+    wanted[[lookup[r.org] for r in rules.rows if r.org in lookup]] = True
     if not wanted.any():
         return fam, rule_row
     candidates = np.flatnonzero(wanted[codes])
     cand_codes = codes[candidates]
-    for k, row in enumerate(table.itertuples(index=False)):
+    for k, row in enumerate(rules.rows):
         code = lookup.get(row.org)
         if code is None:
             continue
@@ -172,7 +210,7 @@ def _org_codes_sorted(ids: pa.ChunkedArray | pa.Array, rules: Rules) -> tuple[np
     rule_row = np.full(n, -1, dtype=np.int16)
     keys = arrays.Sorted(ids)
     findex = _family_index(rules)
-    for k, row in enumerate(rules.table.itertuples(index=False)):
+    for k, row in enumerate(rules.rows):
         # "org/..." sorts between "org/" and "org0" ("0" follows "/"); an id without a slash is
         # all namespace.
         lo = keys.bisect_left(row.org + "/")
