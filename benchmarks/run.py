@@ -93,6 +93,8 @@ def _current(folder: Path) -> bool:
 
 def ours(path: Path) -> dict:
     """Load, classify and eight Definitions with hubshare; timings, peak memory and totals."""
+    import pandas  # noqa: F401  (Arrow imports it at its first conversion: an import, done before the clock as the others are)
+
     from hubshare import families, metrics, snapshot
 
     t0 = time.perf_counter()
