@@ -251,7 +251,7 @@ SHARES_OPTIONS = [
 
 
 def test_shares_imports_no_pandas(tmp_path):
-    # ``hubshare shares`` tells Arrow that pandas is absent (a third of its time at census size):
+    # ``hubshare shares`` tells Arrow that pandas is absent (0.3 s, over a quarter of its time at census size):
     # that is only right while nothing it runs imports pandas or gives Arrow a pandas object.
     import subprocess
     import sys

@@ -43,10 +43,10 @@ def _loading(path: str | None) -> Future:
 
 def _arrow_without_pandas() -> None:
     """Tell Arrow that pandas is absent, for a command that makes no pandas object. Arrow's first
-    conversion imports pandas (0.3 s, a third of ``hubshare shares`` at census size) only to ask
-    whether a value is one of pandas' objects; it asks once per process and keeps the answer, so
-    pandas objects given to Arrow afterwards would be read as plain sequences (such a command
-    gives none: ``tests/test_cli.py``). Converting to pandas (``to_pandas``) asks again."""
+    conversion imports pandas (0.3 s, over a quarter of ``hubshare shares`` at census size) only
+    to ask whether a value is one of pandas' objects; it asks once per process and keeps the
+    answer, so pandas objects given to Arrow afterwards would be read as plain sequences (such a
+    command gives none: ``tests/test_cli.py``). Converting to pandas (``to_pandas``) asks again."""
     if "pandas" in sys.modules:
         return
     import pyarrow as pa
