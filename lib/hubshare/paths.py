@@ -27,6 +27,10 @@ ATOM = RAW / "atom"
 ATOM_MODELS_CSV = ATOM / "tracked-models-2026-03-27.csv"
 ATOM_REGIONS_CSV = ATOM / "organization-regions-2026-08-17.csv"
 
+SNAPSHOT_MODELS = "models.parquet"
+SNAPSHOT_MANIFEST = "manifest.json"
+"""The two files of a snapshot folder (``hubshare.snapshot``)."""
+
 SAMPLE_LABEL = "2026-05-16-trending-sample"
 SAMPLE_SNAPSHOT = SNAPSHOTS / SAMPLE_LABEL
 

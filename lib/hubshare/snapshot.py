@@ -13,7 +13,6 @@ base model's row in the same file, derived from them and covered by the checksum
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -32,7 +31,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from . import arrays, paths
+from . import arrays, checksums, paths
+from .checksums import sha256_file
 from .errors import SnapshotError
 
 if TYPE_CHECKING:
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-MODELS_FILE = "models.parquet"
-MANIFEST_FILE = "manifest.json"
+MODELS_FILE = paths.SNAPSHOT_MODELS
+MANIFEST_FILE = paths.SNAPSHOT_MANIFEST
 COVERAGES = ("census", "subset", "sample", "synthetic")
 COVERAGE_NOTES = {
     "sample": "A sample, not a census: totals and shares below are those of the sample's repos.",
@@ -330,12 +330,6 @@ def _stat(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, in hex (``hashlib.file_digest``)."""
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 # --------------------------------------------------------------------------- building tables
 
 
@@ -577,7 +571,7 @@ def _check(folder: Path | str, columns: tuple[str, ...] | None = None,
         return manifest, None, problems + [f"{where}: file is missing"]
     wanted = tuple(columns) if columns else COLUMNS
     with ThreadPoolExecutor(max_workers=1) as pool:  # the checksum is computed while the rows are read
-        digest = pool.submit(sha256_file, ppath) if manifest is not None and "sha256" in manifest else None
+        digest = pool.submit(checksums.sha256, ppath) if manifest is not None and "sha256" in manifest else None
         try:
             table = read_parquet(ppath, list(wanted) if columns else None, missing_ok=True)
             unreadable = None

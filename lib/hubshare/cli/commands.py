@@ -4,6 +4,7 @@ through ``cli.output``."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import signal
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import fmt, paths, times
+from .. import checksums, fmt, paths, times
 from ..errors import HubshareError, RefreshError
 from . import output
 from .parsing import UsageError
@@ -39,6 +40,18 @@ def _loading(path: str | None) -> Future:
         return pool.submit(_load, path)
     finally:
         pool.shutdown(wait=False)  # the load runs on; nothing waits for it here
+
+
+def _begin_checksum(path: str | None) -> None:
+    """Start the snapshot's checksum (``checksums.begin``) if its manifest records one: called
+    first, it hashes the file on the core that the command's imports leave idle."""
+    folder = Path(path) if path else paths.default_snapshot()
+    try:
+        manifest = json.loads((folder / paths.SNAPSHOT_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # the load reports it
+    if isinstance(manifest, dict) and "sha256" in manifest:
+        checksums.begin(folder / paths.SNAPSHOT_MODELS)
 
 
 def _arrow_without_pandas() -> None:
@@ -89,6 +102,8 @@ def _claim_problems(problems: list[str]) -> int:
 def cmd_claims(args: argparse.Namespace) -> int:
     """``hubshare claims``: every claim judged against the published figures, measured on a snapshot or history
     when given."""
+    if args.snapshot:
+        _begin_checksum(args.snapshot)
     loaded = _loading(args.snapshot) if args.snapshot else None
     from .. import claims
 
@@ -108,6 +123,7 @@ def cmd_claims(args: argparse.Namespace) -> int:
 
 def cmd_shares(args: argparse.Namespace) -> int:
     """``hubshare shares``: totals, shares and ranks under one Definition."""
+    _begin_checksum(args.snapshot)
     if not getattr(args, "csv", False):  # the CSV is written by pandas; the table and JSON need none
         _arrow_without_pandas()
     loaded = _loading(args.snapshot)
