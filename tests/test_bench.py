@@ -55,6 +55,9 @@ def test_bench_command_runs_at_a_small_size(tmp_path):
     assert "end to end: hubshare shares --snapshot" in r.stdout and "end to end: hubshare claims --snapshot" in r.stdout
     rows = json.loads((tmp_path / "b.json").read_text())["end_to_end"]
     assert [row["command"] for row in rows] == ["shares", "claims"] and all(row["wall"] > row["in_process"] > 0 for row in rows)
+    # --repeat 1: three alternated pairs (E2E_RUNS_PER_REPEAT), the medians beside the fastest runs
+    assert all(row["runs"] == 3 and row["wall_median"] >= row["wall"] and row["in_process_median"] >= row["in_process"] for row in rows)
+    assert "fastest of 3 alternated pairs, medians" in r.stdout
 
 
 def test_months_agree_with_duckdb(bench, tmp_path):
