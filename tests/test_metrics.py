@@ -162,3 +162,34 @@ def test_a_share_table_is_the_same_as_lists_and_as_a_frame(sample):
     assert t.downloads[:-1] == sorted(t.downloads[:-1], reverse=True) and sum(t.downloads) == t.total
     assert t.share == [d / t.total for d in t.downloads]
     assert t.share_of("Qwen") == t.share[t.names.index("Qwen")] and t.downloads_of("no such family") == 0
+
+
+def test_family_sums_are_the_same_in_any_order_and_with_missing_counts(tmp_path):
+    # The family tables of the all and llm universes share their bins, weights and repo counts
+    # between Definitions; a repo without a count is left out of that count's table only.
+    records = [
+        {"id": "Qwen/Qwen3-8B", "downloads_30d": 100, "downloads_all_time": None},
+        {"id": "Qwen/Qwen3-VL-2B", "downloads_30d": 50, "downloads_all_time": 500, "pipeline_tag": "image-text-to-text"},
+        {"id": "unsloth/Qwen3-8B-GGUF", "downloads_30d": None, "downloads_all_time": 400, "base_models": ["Qwen/Qwen3-8B"]},
+        {"id": "meta-llama/Llama-3.1-8B", "downloads_30d": 30, "downloads_all_time": 3000},
+        {"id": "google/vit-base", "downloads_30d": 60, "downloads_all_time": None, "pipeline_tag": "image-classification"},
+        {"id": "x/plain", "downloads_30d": 7, "downloads_all_time": 70},
+    ]
+    path = make_snapshot(tmp_path / "gaps", records)
+    grid = metrics.grid(universes=("all", "llm"))
+
+    def tables(order):
+        snap = snapshot.load(path)
+        return {d.key: (t.names, t.downloads, t.models, t.models_without_metric)
+                for d in order for t in [metrics.shares(snap, d)]}
+
+    forward, backward = tables(grid), tables(grid[::-1])
+    assert forward == backward
+    for d in grid:
+        alone = tables([d])[d.key]
+        assert alone == forward[d.key]
+        masked = metrics.totals(snapshot.load(path), d.universe, d.attribution, "family", d.metric)
+        assert {n: v for n, v in zip(alone[0], alone[1]) if v} == {n: v for n, v in masked.items() if v}
+    assert forward["all-uploader-30d"][3] == 1 and forward["all-uploader-alltime"][3] == 2
+    assert dict(zip(*forward["all-lineage-alltime"][:2]))["Qwen"] == 500 + 400
+    assert dict(zip(*forward["llm-lineage-30d"][:2]))["Qwen"] == 100 + 50  # the GGUF has no 30-day count

@@ -302,6 +302,11 @@ class Frame:
         self._masks: dict[str, np.ndarray] = {}
         self._groups: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
         self._grouped: dict[tuple[str, str, str], tuple[np.ndarray, np.ndarray]] = {}
+        # What ``grouped`` shares between Definitions: each grouping's bins and each metric's
+        # weights, in the types ``np.bincount`` takes (it would cast a copy at every call).
+        self._bins: dict[tuple[str, str], np.ndarray] = {}
+        self._weights: dict[str, np.ndarray] = {}
+        self._per: dict[tuple[str, str], np.ndarray] = {}
 
     def mask(self, universe: str) -> np.ndarray:
         """The repos of a named universe (``all``, ``llm``, ``atom``, ``gguf``)."""
@@ -351,12 +356,24 @@ class Frame:
         if key not in self._grouped:
             codes, names = self.groups(by, attribution)
             k = len(names)
-            both = codes * 2 + self.counts.llm
-            valid, values = self.counts.valid[metric], self.counts.values[metric]
-            if not valid.all():
+            if (by, attribution) not in self._bins:
+                both = codes.astype(np.intp)
+                both *= 2
+                both += self.counts.llm
+                self._bins[by, attribution] = both
+            both = self._bins[by, attribution]
+            if metric not in self._weights:
+                self._weights[metric] = self.counts.values[metric].astype(np.float64)
+            values = self._weights[metric]
+            valid = self.counts.valid[metric]
+            if valid.all():
+                if (by, attribution) not in self._per:
+                    self._per[by, attribution] = np.bincount(both, minlength=2 * k).reshape(k, 2)
+                per = self._per[by, attribution]
+            else:
                 both, values = both[valid], values[valid]
-            sums = np.bincount(both, weights=values.astype(np.float64), minlength=2 * k).reshape(k, 2)
-            per = np.bincount(both, minlength=2 * k).reshape(k, 2)
+                per = np.bincount(both, minlength=2 * k).reshape(k, 2)
+            sums = np.bincount(both, weights=values, minlength=2 * k).reshape(k, 2)
             self._grouped[key] = (sums, per)
         return self._grouped[key]
 
