@@ -110,10 +110,16 @@ def chunks_of(arr: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
 def each_chunk(func: Callable[[pa.Array], T], arr: pa.Array | pa.ChunkedArray) -> list[T]:
     """``func`` of every non-empty chunk, in order, in as many threads as cores."""
     parts = chunks_of(arr)
-    if len(parts) <= 1:
-        return [func(c) for c in parts]
-    with ThreadPoolExecutor(max_workers=min(len(parts), os.cpu_count() or 1)) as pool:
-        return list(pool.map(func, parts))
+    return in_threads(lambda k: func(parts[k]), len(parts))
+
+
+def in_threads(func: Callable[[int], T], count: int) -> list[T]:
+    """``func(k)`` for every ``k`` of ``range(count)``, in order, in as many threads as cores (Arrow
+    and NumPy release the GIL)."""
+    if count <= 1:
+        return [func(k) for k in range(count)]
+    with ThreadPoolExecutor(max_workers=min(count, os.cpu_count() or 1)) as pool:
+        return list(pool.map(func, range(count)))
 
 
 def increasing(arr: pa.Array | pa.ChunkedArray) -> bool:

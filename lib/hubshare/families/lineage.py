@@ -6,7 +6,7 @@ See ``hubshare.families`` for the rules.
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -86,32 +86,34 @@ def _flat_parents(table: pa.Table, stored: pa.ChunkedArray | None = None) -> tup
     non-decreasing, each row's parents in listed order (the ids left in the chunks they were read in).
     ``stored_row`` is each entry's row from ``stored`` (a ``snapshot.PARENT_ROWS`` column of the
     same rows), None without it."""
-    rows, flats, every, kept, offset = [], [], [], [], 0
-    for chunk in table.column("base_models").chunks:
-        row, flat = _entry_rows(chunk, offset), pc.list_flatten(chunk)
-        every.append(row)
+    chunks = table.column("base_models").chunks
+    starts = np.cumsum([0, *map(len, chunks)])
+
+    def one(k: int) -> tuple[np.ndarray, np.ndarray, pa.Array, np.ndarray | None]:
+        chunk = chunks[k]
+        every, flat = _entry_rows(chunk, int(starts[k])), pc.list_flatten(chunk)
         keep = pc.and_(pc.is_valid(flat), pc.not_equal(flat, "")).fill_null(False)
-        k = None if pc.all(keep).as_py() else np.asarray(keep, dtype=bool)
-        if k is not None:
-            row, flat = row[k], flat.filter(keep)
-        rows.append(row)
-        flats.append(flat)
-        kept.append(k)
-        offset += len(chunk)
-    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32)
+        if pc.all(keep).as_py():
+            return every, every, flat, None
+        kept = np.asarray(keep, dtype=bool)
+        return every, every[kept], flat.filter(keep), kept
+
+    parts = arrays.in_threads(one, len(chunks))
+    row = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int32)
+    flats = pa.chunked_array([p[2] for p in parts], pa.string())
     if stored is None:
-        return row, pa.chunked_array(flats, pa.string()), None
+        return row, flats, None
     # One stored row per base model, row by row, as save wrote them.
-    parts, offset = [], 0
-    for chunk in stored.chunks:
-        parts.append(_entry_rows(chunk, offset))
-        offset += len(chunk)
-    if not np.array_equal(np.concatenate(parts) if parts else row[:0], np.concatenate(every) if every else row[:0]):
+    s_chunks = stored.chunks
+    s_starts = np.cumsum([0, *map(len, s_chunks)])
+    s_parts = arrays.in_threads(lambda k: (_entry_rows(s_chunks[k], int(s_starts[k])), np.asarray(s_chunks[k].flatten(), dtype=np.int32)), len(s_chunks))
+    every = np.concatenate([p[0] for p in parts]) if parts else row[:0]
+    if not np.array_equal(np.concatenate([p[0] for p in s_parts]) if s_parts else row[:0], every):
         raise SnapshotError(f"column '{snapshot.PARENT_ROWS}' does not list one row per base model: save the snapshot again")
-    pos = np.concatenate([np.asarray(c.flatten(), dtype=np.int32) for c in stored.chunks]) if stored.num_chunks else np.zeros(0, dtype=np.int32)
-    if any(k is not None for k in kept):
-        pos = pos[np.concatenate([k if k is not None else np.ones(len(e), dtype=bool) for k, e in zip(kept, every)])]
-    return row, pa.chunked_array(flats, pa.string()), pos
+    pos = np.concatenate([p[1] for p in s_parts]) if s_parts else np.zeros(0, dtype=np.int32)
+    if any(p[3] is not None for p in parts):
+        pos = pos[np.concatenate([p[3] if p[3] is not None else np.ones(len(p[0]), dtype=bool) for p in parts])]
+    return row, flats, pos
 
 
 def _entry_rows(chunk: pa.Array, offset: int) -> np.ndarray:
@@ -422,43 +424,57 @@ def _primary_chains(n: int, g: _Graph, uniq_org: np.ndarray, uploader: np.ndarra
                    root_index=np.where(ends_outside, n + ext_code, end).astype(np.int64), prim_index=prim_index)
 
 
-def _lineage_families(n: int, g: _Graph, uploader: np.ndarray, own_name: np.ndarray, uniq_root: np.ndarray,
+def _single_links(n: int, g: _Graph) -> np.ndarray:
+    """Each model's parent when it lists exactly one and that one is present, else itself: the
+    links ``_lineage_families`` follows to the anchors (``_jump(links, depths=False)``)."""
+    nxt = np.arange(n, dtype=np.int32)
+    single_present = (g.nparents == 1)[g.row] & g.present
+    nxt[g.row[single_present]] = g.pos[single_present]
+    return nxt
+
+
+def _lineage_families(n: int, g: _Graph, jumped: Future, uploader: np.ndarray, own_name: np.ndarray, uniq_root: np.ndarray,
                       ids, rules: Rules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Lineage family of every model, whether a disagreeing merge lies on its way, and whether
     it is in a loop of single-parent links. Chains of single-parent links end at an anchor (a
-    root, an absent parent, or a merge); merges take the family their parents agree on. A root's
-    family is its organisation's, else its name's (``own_name``, filled in for loop anchors here)."""
-    single = g.nparents == 1
-    nxt = np.arange(n, dtype=np.int32)
-    single_present = single[g.row] & g.present
-    nxt[g.row[single_present]] = g.pos[single_present]
-    anchor, _, a_cycle = _jump(nxt, depths=False)
+    root, an absent parent, or a merge): ``jumped`` gives them (``_jump`` of ``_single_links``,
+    started by the caller on another thread). Merges take the family their parents agree on. A
+    root's family is its organisation's, else its name's (``own_name``, filled in for loop
+    anchors here)."""
+    # What needs no anchor first, while the chains may still be followed.
     anchor_fam = np.full(n, -1, dtype=np.int16)
     no_parent = g.nparents == 0
     anchor_fam[no_parent] = np.where(uploader >= 0, uploader, own_name)[no_parent]
-    single_absent = single[g.row] & ~g.present
+    single_absent = (g.nparents == 1)[g.row] & ~g.present
     anchor_fam[g.row[single_absent]] = uniq_root[g.code[single_absent]]
+    is_merge = g.nparents > 1
+    merge_rows = np.flatnonzero(is_merge)
+    if merge_rows.size:
+        in_merge = is_merge[g.row]
+        m_row, m_present, m_pos = g.row[in_merge], g.present[in_merge], g.pos[in_merge]
+        starts = np.flatnonzero(np.r_[True, m_row[1:] != m_row[:-1]])  # rows are in order: each merge's entries are one run
+        absent_fam = _at(uniq_root, g.code[in_merge])
+    anchor, _, a_cycle = jumped.result()
     if a_cycle.any():
         loop_anchor = np.zeros(n, dtype=bool)
         loop_anchor[anchor[a_cycle]] = True
         fill_names(own_name, ids, loop_anchor & (uploader < 0), rules)
         own_root = np.where(uploader >= 0, uploader, own_name)
         anchor_fam[a_cycle] = own_root[anchor[a_cycle]]
-    merge_rows = np.flatnonzero(g.nparents > 1)
     mixed = np.zeros(n, dtype=bool)
     if merge_rows.size:
-        in_merge = g.nparents[g.row] > 1
-        m_row, m_present, m_pos, m_code = g.row[in_merge], g.present[in_merge], g.pos[in_merge], g.code[in_merge]
-        starts = np.flatnonzero(np.r_[True, m_row[1:] != m_row[:-1]])  # rows are in order: each merge's entries are one run
-        is_merge = g.nparents > 1
-        absent_fam = _at(uniq_root, m_code)
         p_anchor = anchor[np.where(m_present, m_pos, 0)]
-        p_merge = is_merge[p_anchor]
+        # Each entry's family as far as it is known before any merge is resolved: only the entries
+        # whose anchor is itself a merge (``via``, few) change from one round to the next.
+        fixed = np.where(m_present, anchor_fam[p_anchor], absent_fam).astype(np.int16)
+        via = np.flatnonzero(m_present & is_merge[p_anchor])
+        via_anchor = p_anchor[via]
+        del p_anchor
         merge_fam = np.full(n, -1, dtype=np.int16)
         fam, mix = merge_fam[merge_rows], np.zeros(len(merge_rows), dtype=bool)
         for _ in range(64):  # bounded by the nesting depth of merges of merges
-            via_anchor = np.where(p_merge, merge_fam[p_anchor], anchor_fam[p_anchor])
-            pf = np.where(m_present, via_anchor, absent_fam).astype(np.int16)
+            pf = fixed.copy()
+            pf[via] = merge_fam[via_anchor]
             new, new_mix = _agree(starts, pf)
             if np.array_equal(new, fam) and np.array_equal(new_mix, mix):
                 break
@@ -516,21 +532,31 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
         found = Parents(row, flat, stored_pos) if stored_pos is not None else _parents(row, flat, ids, earlier)
         id_task = pool.submit(id_codes)
         g = _graph(found, n)
+        jumped = pool.submit(_jump, _single_links(n, g), False)  # needs neither the rules nor the ids
         uniq_org, uniq_org_rule, uniq_root = _parent_families(g.uniq, rules)
         uploader, up_rule, own_name = id_task.result()
         fill_names(own_name, ids, (g.nparents == 0) & (uploader < 0), rules)  # those that listed only themselves
-        lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, uploader, own_name, uniq_root, ids, rules)
+        lineage_fam, mixed_any, a_cycle = _lineage_families(n, g, jumped, uploader, own_name, uniq_root, ids, rules)
     # ...then on models whose lineage leads to no family.
     fill_names(own_name, ids, lineage_fam < 0, rules)
 
     # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
     # basis 0 org, 1 lineage, 2 name, 3 none).
-    lineage_filled = np.where(lineage_fam >= 0, lineage_fam, np.where(own_name >= 0, own_name, uploader)).astype(np.int16)
-    is_org = uploader >= 0
-    by_lineage = ~is_org & (g.nparents > 0) & (lineage_fam >= 0)
-    by_name = ~is_org & ~by_lineage & (own_name >= 0)
-    family = np.where(is_org, uploader, np.where(by_lineage, lineage_fam, np.where(by_name, own_name, -1))).astype(np.int16)
-    basis = np.where(is_org, 0, np.where(by_lineage, 1, np.where(by_name, 2, 3))).astype(np.int8)
+    # Each written over in order of precedence, in place: no temporary of every row per choice.
+    has_lineage, named, is_org = lineage_fam >= 0, own_name >= 0, uploader >= 0
+    lineage_filled = uploader.astype(np.int16)
+    np.copyto(lineage_filled, own_name, where=named)
+    np.copyto(lineage_filled, lineage_fam, where=has_lineage)
+    by_lineage = has_lineage & (g.nparents > 0)
+    by_lineage &= ~is_org
+    family = np.full(n, -1, dtype=np.int16)
+    np.copyto(family, own_name, where=named)
+    basis = np.full(n, 3, dtype=np.int8)
+    basis[named] = 2
+    np.copyto(family, lineage_fam, where=by_lineage)
+    basis[by_lineage] = 1
+    np.copyto(family, uploader, where=is_org)
+    basis[is_org] = 0
     party = np.minimum(basis, 2)  # org: first-party; lineage or name: derivative; none: unrelated
     party[basis == 2] = 1
     return Classification(
