@@ -58,6 +58,23 @@ def test_bench_command_runs_at_a_small_size(tmp_path):
     # --repeat 1: three alternated pairs (E2E_RUNS_PER_REPEAT), the medians beside the fastest runs
     assert all(row["runs"] == 3 and row["wall_median"] >= row["wall"] and row["in_process_median"] >= row["in_process"] for row in rows)
     assert "fastest of 3 alternated pairs, medians" in r.stdout
+    # Every goal judged is in the JSON and in the last line, the missed ones named there.
+    goals = json.loads((tmp_path / "b.json").read_text())["goals"]
+    assert {g["what"] for g in goals} >= {"ratio", "peak_mb", "growth", "shares end to end", "claims end to end", "months_ratio",
+                                          "months_peak_mb", "import_peak_mb", "bytes_snapshot", "bytes_judging"}
+    last = r.stdout.strip().splitlines()[-1]
+    assert last.startswith("goals of this run: ") and f"({len(goals)} judged; they are set for 2,500,000 models, this run's largest is 40,000)" in last
+    assert all((f"{g['what']} {g['value']:.3f}" in last) != g["met"] for g in goals)
+
+
+def test_a_goal_is_judged_on_the_value_as_measured_not_as_printed(bench):
+    bench.VERDICTS.clear()
+    assert bench.goal(0.301, "ratio") == "goal ≤ 0.3: NOT MET"  # printed as 0.30
+    assert bench.goal(0.3, "ratio") == "goal ≤ 0.3: met"
+    assert bench.goal(1000, "peak_mb") == "goal < 1000: NOT MET"  # a peak is a bound
+    assert bench.goal(0.171, "bytes_snapshot") == "goal ≤ 35%: met"
+    assert [met for _, _, met in bench.VERDICTS] == [False, True, False, True]
+    bench.VERDICTS.clear()
 
 
 def test_months_agree_with_duckdb(bench, tmp_path):
