@@ -540,14 +540,25 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     # ...then on models whose lineage leads to no family.
     fill_names(own_name, ids, lineage_fam < 0, rules)
 
-    # Family, party and basis (codes: party 0 first-party, 1 derivative, 2 unrelated;
-    # basis 0 org, 1 lineage, 2 name, 3 none).
+    lineage_filled, family, basis, party = _family_basis(uploader, own_name, lineage_fam, g.nparents)
+    return Classification(
+        rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
+        party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any), parents=found,
+    )
+
+
+def _family_basis(uploader: np.ndarray, own_name: np.ndarray, lineage_fam: np.ndarray,
+                  nparents: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each model's lineage family (filled in by name, then organisation, where lineage gives
+    none), family, basis and party from the codes of the rules and of lineage. Codes: party 0
+    first-party, 1 derivative, 2 unrelated; basis 0 org, 1 lineage, 2 name, 3 none."""
+    n = len(uploader)
     # Each written over in order of precedence, in place: no temporary of every row per choice.
     has_lineage, named, is_org = lineage_fam >= 0, own_name >= 0, uploader >= 0
     lineage_filled = uploader.astype(np.int16)
     np.copyto(lineage_filled, own_name, where=named)
     np.copyto(lineage_filled, lineage_fam, where=has_lineage)
-    by_lineage = has_lineage & (g.nparents > 0)
+    by_lineage = has_lineage & (nparents > 0)
     by_lineage &= ~is_org
     family = np.full(n, -1, dtype=np.int16)
     np.copyto(family, own_name, where=named)
@@ -559,10 +570,7 @@ def compute(table: pa.Table, rules: Rules | None = None, earlier: tuple[Classifi
     basis[is_org] = 0
     party = np.minimum(basis, 2)  # org: first-party; lineage or name: derivative; none: unrelated
     party[basis == 2] = 1
-    return Classification(
-        rules=rules, ids=ids, uniq=g.uniq, family=family, uploader=uploader, up_rule=up_rule, own_name=own_name, lineage=lineage_filled,
-        party=party, basis=basis, paths=_Paths(g, uniq_org, uniq_org_rule, a_cycle, mixed_any), parents=found,
-    )
+    return lineage_filled, family, basis, party
 
 
 def _chain_fields(c: Classification) -> dict[str, np.ndarray]:
